@@ -1,0 +1,29 @@
+"""The `deltachain` command line: one typer app, one sub-app per area."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="deltachain",
+    help="Deltachain: federated learning coordinated by a DPoS BFT chain.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.callback()
+def root() -> None:
+    """Federated learning on a delegated-proof-of-stake chain with BFT finality."""
+
+
+@app.command()
+def version() -> None:
+    """Print the installed Deltachain version."""
+    from importlib.metadata import version as dist_version
+
+    typer.echo(dist_version("deltachain"))
+
+
+def main() -> None:
+    app()
