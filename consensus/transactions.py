@@ -1,0 +1,154 @@
+"""Transactions: a signed envelope (chain id, sender, nonce, fee) around one body kind.
+
+The core carries every kind and applies its ledger effects; the learning-specific checks of a
+model delta's payload belong to the layers above.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, ClassVar, Final
+
+from consensus.crypto import Domain, Verifier, compute_hash, compute_sign_bytes, verify_signature
+from consensus.encoding import MaxLen, encode
+from consensus.messages import SignedVote
+from consensus.primitives import (
+    U64,
+    AddressField,
+    ChainIdField,
+    Hash32,
+    HashField,
+    NameField,
+    SignatureField,
+)
+
+MAX_TRANSACTION_BYTES: Final = 8 * 1024
+MAX_VOTED_CANDIDATES: Final = 30
+MAX_TASK_RULE_ENTRIES: Final = 16
+
+RuleValue = int | float | str
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Move ``amount`` from the sender's balance to ``recipient``."""
+
+    TAG: ClassVar[int] = 1
+    recipient: AddressField
+    amount: U64
+
+
+@dataclass(frozen=True)
+class Bond:
+    """Lock ``amount`` of the sender's balance as stake that backs the candidates it votes for."""
+
+    TAG: ClassVar[int] = 2
+    amount: U64
+
+
+@dataclass(frozen=True)
+class Unbond:
+    """Start releasing ``amount`` of bonded stake; it returns after the unbonding period."""
+
+    TAG: ClassVar[int] = 3
+    amount: U64
+
+
+@dataclass(frozen=True)
+class RegisterCandidate:
+    """Make the sender a block-producer candidate under a human-readable name."""
+
+    TAG: ClassVar[int] = 4
+    moniker: NameField
+
+
+@dataclass(frozen=True)
+class VoteCandidates:
+    """Delegate the sender's bonded stake, split equally, to these candidates (replaces)."""
+
+    TAG: ClassVar[int] = 5
+    candidates: Annotated[tuple[AddressField, ...], MaxLen(MAX_VOTED_CANDIDATES)]
+
+
+@dataclass(frozen=True)
+class DoubleSignEvidence:
+    """Two votes by one validator for the same height, round and step but different blocks."""
+
+    TAG: ClassVar[int] = 6
+    vote_a: SignedVote
+    vote_b: SignedVote
+
+
+@dataclass(frozen=True)
+class CreateTask:
+    """Open a training task: the declarative rules every node runs, and an escrowed reward pool.
+
+    ``aggregation`` holds the rule and its parameters (e.g. ``{"rule": "krum", "f": 1}``); it
+    is interpreted by the learning layer, carried verbatim by the chain.
+    """
+
+    TAG: ClassVar[int] = 7
+    model_id: NameField
+    initial_model_hash: HashField
+    aggregation: Annotated[Mapping[str, RuleValue], MaxLen(MAX_TASK_RULE_ENTRIES)]
+    min_deltas: U64
+    max_staleness: U64
+    clip_norm: float
+    reward_per_delta: U64
+    reward_pool: U64
+    max_payload_bytes: U64
+
+
+@dataclass(frozen=True)
+class ModelDelta:
+    """Announce a model delta for ``task_id`` trained from ``base_version``; payload by hash."""
+
+    TAG: ClassVar[int] = 8
+    task_id: U64
+    base_version: U64
+    payload_hash: HashField
+    payload_size: U64
+    num_samples: U64
+
+
+TxBody = (
+    Transfer
+    | Bond
+    | Unbond
+    | RegisterCandidate
+    | VoteCandidates
+    | DoubleSignEvidence
+    | CreateTask
+    | ModelDelta
+)
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """The signed part of a transaction."""
+
+    chain_id: ChainIdField
+    sender: AddressField
+    nonce: U64
+    fee: U64
+    body: TxBody
+
+    def sign_bytes(self) -> bytes:
+        return compute_sign_bytes(Domain.TRANSACTION, self.chain_id, self)
+
+
+@dataclass(frozen=True)
+class SignedTransaction:
+    """A transaction and its sender's signature; identified by the hash of its encoding."""
+
+    tx: Transaction
+    signature: SignatureField
+
+    @functools.cached_property
+    def hash(self) -> Hash32:
+        return compute_hash(encode(self))
+
+    def is_signature_valid(self, verify: Verifier = verify_signature) -> bool:
+        return verify(self.tx.sender, self.tx.sign_bytes(), self.signature)
