@@ -1,0 +1,124 @@
+"""The aggregation part of a training task, as a frozen dataclass and as a plain dict.
+
+The dict form holds only str, int and float values (the chain stores it in canonical CBOR) and
+names only the parameters the rule uses, so one spec has exactly one dict form.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal, cast, get_args
+
+from ml.errors import SpecError, UnknownModelError
+from ml.models import get_model_spec
+
+RuleName = Literal["fedavg", "median", "trimmed_mean", "krum", "multi_krum"]
+RULES: tuple[str, ...] = get_args(RuleName)
+SpecValue = str | int | float
+_COMMON = ("model_id", "rule", "clip_norm", "min_deltas", "server_lr")
+_RULE_PARAMS: dict[str, tuple[str, ...]] = {
+    "fedavg": (),
+    "median": (),
+    "trimmed_mean": ("beta",),
+    "krum": ("f",),
+    "multi_krum": ("f", "m"),
+}
+_DEFAULTS: dict[str, SpecValue] = {"f": 0, "m": 1, "beta": 0.0}
+
+
+@dataclass(frozen=True)
+class AggregationSpec:
+    """Model, rule and rule parameters, clipping bound, minimum deltas, server step size.
+
+    f: Byzantine deltas Krum tolerates; m: deltas Multi-Krum averages; beta: fraction trimmed
+    from each end by the trimmed mean.
+    """
+
+    model_id: str
+    rule: RuleName
+    clip_norm: float
+    min_deltas: int = 1
+    server_lr: float = 1.0
+    f: int = 0
+    m: int = 1
+    beta: float = 0.0
+
+    def __post_init__(self) -> None:
+        try:
+            get_model_spec(self.model_id)
+        except UnknownModelError as exc:
+            raise SpecError(str(exc)) from None
+        if self.rule not in RULES:
+            raise SpecError(f"unknown rule {self.rule!r}; known: {RULES}")
+        _validate_positive("clip_norm", self.clip_norm)
+        _validate_positive("server_lr", self.server_lr)
+        if self.min_deltas < 1 or self.f < 0 or self.m < 1:
+            raise SpecError("min_deltas and m must be >= 1 and f >= 0")
+        if not 0.0 <= self.beta < 0.5:
+            raise SpecError(f"beta must be in [0, 0.5), got {self.beta}")
+        for name, default in _DEFAULTS.items():
+            if name not in _RULE_PARAMS[self.rule] and getattr(self, name) != default:
+                raise SpecError(f"rule {self.rule} takes no parameter {name}")
+
+    @property
+    def required_deltas(self) -> int:
+        """Fewest valid deltas the rule and the task accept."""
+        if self.rule == "krum":
+            return max(self.min_deltas, 2 * self.f + 3)
+        if self.rule == "multi_krum":
+            return max(self.min_deltas, 2 * self.f + 3, self.m)
+        return self.min_deltas
+
+    def to_dict(self) -> dict[str, SpecValue]:
+        """The canonical plain-dict form (only the rule's own parameters)."""
+        names = _COMMON + _RULE_PARAMS[self.rule]
+        return {name: cast(SpecValue, getattr(self, name)) for name in names}
+
+    @staticmethod
+    def from_dict(raw: object) -> AggregationSpec:
+        """Parse the dict form; raises SpecError for unknown keys, wrong types or bad values."""
+        if not isinstance(raw, dict):
+            raise SpecError(f"spec must be a dict, got {type(raw).__name__}")
+        rule = raw.get("rule")
+        if not isinstance(rule, str) or rule not in _RULE_PARAMS:
+            raise SpecError(f"unknown rule {rule!r}; known: {RULES}")
+        allowed = set(_COMMON + _RULE_PARAMS[rule])
+        if set(raw) - allowed or "model_id" not in raw or "clip_norm" not in raw:
+            raise SpecError(f"spec keys {sorted(map(str, raw))}, allowed {sorted(allowed)}")
+        return AggregationSpec(
+            model_id=_get_str(raw, "model_id"),
+            rule=cast(RuleName, rule),
+            clip_norm=_get_float(raw, "clip_norm", math.nan),
+            min_deltas=_get_int(raw, "min_deltas", 1),
+            server_lr=_get_float(raw, "server_lr", 1.0),
+            f=_get_int(raw, "f", 0),
+            m=_get_int(raw, "m", 1),
+            beta=_get_float(raw, "beta", 0.0),
+        )
+
+
+def _validate_positive(name: str, value: float) -> None:
+    if not (isinstance(value, float) and math.isfinite(value) and value > 0.0):
+        raise SpecError(f"{name} must be a finite float > 0, got {value!r}")
+
+
+def _get_str(raw: dict[object, object], key: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str):
+        raise SpecError(f"{key} must be a str, got {type(value).__name__}")
+    return value
+
+
+def _get_int(raw: dict[object, object], key: str, default: int) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SpecError(f"{key} must be an int, got {type(value).__name__}")
+    return value
+
+
+def _get_float(raw: dict[object, object], key: str, default: float) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SpecError(f"{key} must be a number, got {type(value).__name__}")
+    return float(value)
