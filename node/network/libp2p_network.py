@@ -1,0 +1,213 @@
+"""The real network: py-libp2p host, gossipsub and the stream protocols.
+
+:class:`Libp2pNetwork` implements :class:`~node.network.port.NetworkPort`. Enter it with
+``async with`` to listen, dial the configured peers (and keep redialing them) and serve the
+stream protocols; leave it to close every connection and task.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from types import TracebackType
+from typing import Self
+
+import multiaddr
+import trio
+from libp2p.abc import INetStream
+from libp2p.custom_types import TProtocol
+from libp2p.peer.id import ID
+from libp2p.peer.peerinfo import info_from_p2p_addr
+from libp2p.tools.anyio_service import background_trio_service
+
+from node.network import libp2p_patches
+from node.network.config import NetworkConfig
+from node.network.errors import (
+    ConfigError,
+    MessageTooLargeError,
+    PeerBannedError,
+    PeerUnavailableError,
+)
+from node.network.exchange import Exchanges
+from node.network.framing import ByteStream
+from node.network.guard import PeerGuard
+from node.network.libp2p_gossip import GossipRouter
+from node.network.libp2p_host import Libp2pStack, build_stack, parse_addrs
+from node.network.libp2p_stream import Libp2pByteStream
+from node.network.peer_id import compute_peer_id
+from node.network.redial import maintain_peer
+from node.network.scoring import Offence
+from node.network.values import (
+    GossipMessage,
+    PeerId,
+    ProtocolKind,
+    Providers,
+    Status,
+    Validator,
+    get_protocol_id,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class Libp2pNetwork:
+    """A node's libp2p network; see :class:`~node.network.port.NetworkPort`."""
+
+    def __init__(self, config: NetworkConfig, providers: Providers) -> None:
+        libp2p_patches.apply_patches()
+        self._config = config
+        self._peer_id = compute_peer_id(config.key_seed)
+        self._stack: Libp2pStack = build_stack(config)
+        self._guard = PeerGuard(config.scoring, self._on_ban, self._on_unban)
+        self._exchanges = Exchanges(self._open_stream, self._guard, providers, config.limits)
+        self._gossip = GossipRouter(self._stack.pubsub, self._guard, config)
+        self._nursery: trio.Nursery | None = None
+        self._exit_stack = AsyncExitStack()
+
+    @property
+    def peer_id(self) -> PeerId:
+        return self._peer_id
+
+    def listen_addrs(self) -> list[str]:
+        return [str(addr) for addr in self._stack.host.get_addrs()]
+
+    async def __aenter__(self) -> Self:
+        stack, host = self._stack, self._stack.host
+        try:
+            await self._exit_stack.enter_async_context(
+                host.run(listen_addrs=parse_addrs(self._config.listen_addrs))
+            )
+            await self._exit_stack.enter_async_context(background_trio_service(stack.pubsub))
+            await self._exit_stack.enter_async_context(background_trio_service(stack.gossipsub))
+            self._nursery = await self._exit_stack.enter_async_context(trio.open_nursery())
+            await stack.pubsub.wait_until_ready()
+        except BaseException:
+            await self._exit_stack.aclose()
+            raise
+        self._start(self._nursery)
+        return self
+
+    def _start(self, nursery: trio.Nursery) -> None:
+        libp2p_patches.set_violation_listener(self._stack.pubsub, self._on_pubsub_violation)
+        for kind in ProtocolKind:
+            protocol = TProtocol(get_protocol_id(self._config.chain_id, kind))
+            self._stack.host.set_stream_handler(protocol, self._make_handler(kind))
+        self._gossip.start(nursery)
+        nursery.start_soon(self._guard.run_expiry)
+        nursery.start_soon(self._evict_banned_connections)
+        for addr in self._config.bootstrap_peers:
+            nursery.start_soon(
+                maintain_peer,
+                addr,
+                self.connect,
+                self._is_connected,
+                self._guard.is_banned,
+                self._config.redial,
+            )
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        if self._nursery is not None:
+            self._nursery.cancel_scope.cancel()
+            self._nursery = None
+        return await self._exit_stack.__aexit__(exc_type, exc, tb)
+
+    def _make_handler(self, kind: ProtocolKind) -> Callable[[INetStream], Awaitable[None]]:
+        async def handle(net_stream: INetStream) -> None:
+            peer = net_stream.muxed_conn.peer_id.to_base58()
+            await self._exchanges.on_inbound(Libp2pByteStream(net_stream), peer, kind)
+
+        return handle
+
+    def _is_connected(self, peer: PeerId) -> bool:
+        return peer in self.connected_peers()
+
+    def connected_peers(self) -> frozenset[PeerId]:
+        connections = self._stack.host.get_network().connections
+        return frozenset(pid.to_base58() for pid, conns in connections.items() if conns)
+
+    def topic_peers(self, topic: str) -> frozenset[PeerId]:
+        return self._gossip.topic_peers(topic) & self.connected_peers()
+
+    def get_score(self, peer: PeerId) -> float:
+        return self._guard.get_score(peer)
+
+    def is_banned(self, peer: PeerId) -> bool:
+        return self._guard.is_banned(peer)
+
+    async def connect(self, addr: str) -> PeerId:
+        try:
+            info = info_from_p2p_addr(multiaddr.Multiaddr(addr))
+        except Exception as exc:
+            raise ConfigError(f"invalid peer address {addr!r}: {exc}") from exc
+        peer = info.peer_id.to_base58()
+        if self._guard.is_banned(peer):
+            raise PeerBannedError(f"peer {peer} is banned")
+        # py-libp2p refuses every dial for 60 s after one failure; we retry on our schedule.
+        negative_cache = getattr(self._stack.host.get_network(), "_negative_peer_cache", None)
+        if negative_cache is not None:
+            negative_cache.evict(str(info.peer_id))
+        try:
+            with trio.fail_after(self._config.limits.dial_timeout_s):
+                await self._stack.host.connect(info)
+        except Exception as exc:
+            raise PeerUnavailableError(f"dial {addr} failed: {exc!r}") from exc
+        return peer
+
+    async def disconnect(self, peer: PeerId) -> None:
+        try:
+            await self._stack.host.disconnect(ID.from_base58(peer))
+        except Exception:
+            logger.debug("disconnect failed peer=%s", peer, exc_info=True)
+
+    def _on_pubsub_violation(self, peer: PeerId) -> None:
+        self._guard.penalize(peer, Offence.MALFORMED_FRAME)
+
+    def _on_ban(self, peer: PeerId) -> None:
+        logger.warning("banning peer peer=%s", peer)
+        self._stack.pubsub.add_to_blacklist(ID.from_base58(peer))
+        if self._nursery is not None:
+            self._nursery.start_soon(self.disconnect, peer)
+
+    def _on_unban(self, peer: PeerId) -> None:
+        self._stack.pubsub.remove_from_blacklist(ID.from_base58(peer))
+
+    async def _evict_banned_connections(self) -> None:
+        """Task: close connections that banned peers open to us."""
+        while True:
+            await trio.sleep(self._config.redial.check_s)
+            for peer in self.connected_peers():
+                if self._guard.is_banned(peer):
+                    await self.disconnect(peer)
+
+    async def _open_stream(self, peer: PeerId, kind: ProtocolKind) -> ByteStream:
+        protocol = TProtocol(get_protocol_id(self._config.chain_id, kind))
+        try:
+            with trio.fail_after(self._config.limits.io_timeout_s):
+                stream = await self._stack.host.new_stream(ID.from_base58(peer), [protocol])
+        except Exception as exc:
+            raise PeerUnavailableError(f"cannot open {protocol} to {peer}: {exc!r}") from exc
+        return Libp2pByteStream(stream)
+
+    async def publish(self, topic: str, data: bytes) -> None:
+        limit = self._config.limits.max_gossip_bytes
+        if len(data) > limit:
+            raise MessageTooLargeError(f"{len(data)} bytes over the gossip limit of {limit}")
+        await self._gossip.publish(topic, data)
+
+    async def subscribe(
+        self, topic: str, validator: Validator
+    ) -> trio.MemoryReceiveChannel[GossipMessage]:
+        return await self._gossip.subscribe(topic, validator)
+
+    async def fetch_blob(self, peer: PeerId, blob_hash: bytes, max_size: int) -> bytes:
+        return await self._exchanges.fetch_blob(peer, blob_hash, max_size)
+
+    async def fetch_blocks(self, peer: PeerId, start: int, end: int) -> list[bytes]:
+        return await self._exchanges.fetch_blocks(peer, start, end)
+
+    async def fetch_status(self, peer: PeerId) -> Status:
+        return await self._exchanges.fetch_status(peer)

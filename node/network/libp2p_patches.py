@@ -1,0 +1,153 @@
+"""Patches to py-libp2p 0.8.1, in one place. Apply with :func:`apply_patches` (idempotent).
+
+Each patch names the bug it fixes; ``tests/network/test_libp2p_patches.py`` shows each bug
+with the patch reverted and its absence with the patch applied. The patches touch library
+internals, so :func:`apply_patches` refuses any other py-libp2p version.
+
+1. ``guard_pubsub_read_loop`` - **remote crash**: one malformed ``/meshsub`` frame raises
+   ``google.protobuf.message.DecodeError`` out of ``Pubsub.continuously_read_stream``; it
+   propagates through the swarm and ends ``trio.run``. The patch resets the stream, drops the
+   peer from pubsub and reports the fault to the network's scorer.
+2. ``guard_stream_handlers`` - **remote crash**: an exception from any protocol handler
+   (ours or the library's) escapes ``BasicHost._swarm_stream_handler`` and ends the node the
+   same way. The patch logs it and resets the stream.
+3. ``serialize_pubsub_writes`` - **rejoin corruption**: ``send_recent_messages`` and
+   ``flush_pending_messages`` call ``Pubsub.write_msg`` while the per-peer sending task also
+   writes; yamux locks per 64 KiB frame, not per message, so RPCs over 64 KiB interleave and
+   the receiver reads garbage. The patch holds a per-stream lock for a whole RPC.
+"""
+
+import functools
+import importlib.metadata
+import logging
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import trio
+from google.protobuf.message import DecodeError
+from libp2p.exceptions import ParseError
+from libp2p.host.basic_host import BasicHost
+from libp2p.pubsub.pubsub import Pubsub
+
+from node.network.errors import PatchError
+
+logger = logging.getLogger(__name__)
+PINNED_VERSION = "0.8.1"
+_ORIGINAL = "__deltachain_original__"
+_RESET_GRACE_S = 1.0
+
+AsyncMethod = Callable[..., Awaitable[Any]]
+_violation_listeners: "weakref.WeakKeyDictionary[Pubsub, Callable[[str], None]]" = (
+    weakref.WeakKeyDictionary()
+)
+_write_locks: "weakref.WeakKeyDictionary[Any, trio.Lock]" = weakref.WeakKeyDictionary()
+
+
+def set_violation_listener(pubsub: Pubsub, listener: Callable[[str], None]) -> None:
+    """Call ``listener(peer_id_base58)`` when a peer sends a malformed pubsub frame."""
+    _violation_listeners[pubsub] = listener
+
+
+async def _reset_quietly(stream: Any) -> None:
+    with trio.CancelScope(shield=True), trio.move_on_after(_RESET_GRACE_S):
+        try:
+            await stream.reset()
+        except Exception:
+            logger.debug("stream reset failed", exc_info=True)
+
+
+def guard_pubsub_read_loop(original: AsyncMethod) -> AsyncMethod:
+    """Patch 1: a malformed /meshsub frame ends that peer's stream, not the node."""
+
+    @functools.wraps(original)
+    async def continuously_read_stream(self: Pubsub, stream: Any) -> None:
+        try:
+            await original(self, stream)
+        except (DecodeError, ParseError, UnicodeDecodeError, ValueError) as exc:
+            peer_id = stream.muxed_conn.peer_id
+            logger.warning("malformed pubsub frame peer=%s error=%r", peer_id, exc)
+            await _reset_quietly(stream)
+            self._handle_dead_peer(peer_id)
+            listener = _violation_listeners.get(self)
+            if listener is not None:
+                listener(peer_id.to_base58())
+
+    return continuously_read_stream
+
+
+def guard_stream_handlers(original: AsyncMethod) -> AsyncMethod:
+    """Patch 2: an exception in any stream handler resets that stream, not the node."""
+
+    @functools.wraps(original)
+    async def _swarm_stream_handler(self: BasicHost, net_stream: Any) -> None:
+        try:
+            await original(self, net_stream)
+        except Exception:
+            logger.exception("stream handler failed protocol=%s", net_stream.get_protocol())
+            await _reset_quietly(net_stream)
+
+    return _swarm_stream_handler
+
+
+def serialize_pubsub_writes(original: AsyncMethod) -> AsyncMethod:
+    """Patch 3: one whole RPC at a time per pubsub stream."""
+
+    @functools.wraps(original)
+    async def write_msg(self: Pubsub, stream: Any, rpc_msg: Any) -> bool:
+        lock = _write_locks.get(stream)
+        if lock is None:
+            lock = _write_locks[stream] = trio.Lock()
+        async with lock:
+            return bool(await original(self, stream, rpc_msg))
+
+    return write_msg
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One method replaced on one py-libp2p class."""
+
+    name: str
+    owner: type
+    attribute: str
+    wrap: Callable[[AsyncMethod], AsyncMethod]
+
+
+PATCHES: tuple[Patch, ...] = (
+    Patch("guard_pubsub_read_loop", Pubsub, "continuously_read_stream", guard_pubsub_read_loop),
+    Patch("guard_stream_handlers", BasicHost, "_swarm_stream_handler", guard_stream_handlers),
+    Patch("serialize_pubsub_writes", Pubsub, "write_msg", serialize_pubsub_writes),
+)
+
+
+def validate_libp2p_version() -> None:
+    """Raise PatchError unless the installed py-libp2p is the pinned version."""
+    installed = importlib.metadata.version("libp2p")
+    if installed != PINNED_VERSION:
+        raise PatchError(f"patches are for py-libp2p {PINNED_VERSION}, found {installed}")
+
+
+def is_applied(patch: Patch) -> bool:
+    return hasattr(getattr(patch.owner, patch.attribute), _ORIGINAL)
+
+
+def apply_patches(names: frozenset[str] | None = None) -> None:
+    """Apply the named patches (all by default); applying twice changes nothing."""
+    validate_libp2p_version()
+    for patch in PATCHES:
+        if (names is None or patch.name in names) and not is_applied(patch):
+            original = getattr(patch.owner, patch.attribute)
+            wrapped = patch.wrap(original)
+            setattr(wrapped, _ORIGINAL, original)
+            setattr(patch.owner, patch.attribute, wrapped)
+            logger.debug("py-libp2p patch applied name=%s", patch.name)
+
+
+def revert_patches(names: frozenset[str] | None = None) -> None:
+    """Restore the original methods (used by the tests that show each bug)."""
+    for patch in PATCHES:
+        if (names is None or patch.name in names) and is_applied(patch):
+            current = getattr(patch.owner, patch.attribute)
+            setattr(patch.owner, patch.attribute, getattr(current, _ORIGINAL))

@@ -1,0 +1,250 @@
+"""In-memory network: many nodes in one trio process, for fast tests and the simulator.
+
+A :class:`MemoryHub` holds the running nodes; :class:`MemoryNetwork` implements
+:class:`~node.network.port.NetworkPort` with the same validation, scoring, limits and
+stream protocols as the libp2p implementation. Gossip is flooded hop by hop (validate,
+then forward), with optional latency and random drops from a seeded generator.
+"""
+
+import logging
+import random
+from collections import OrderedDict
+from contextlib import AsyncExitStack
+from types import TracebackType
+from typing import Self
+
+import trio
+
+from node.network.config import NetworkConfig
+from node.network.errors import (
+    ConfigError,
+    MessageTooLargeError,
+    PeerBannedError,
+    PeerUnavailableError,
+    UnknownTopicError,
+)
+from node.network.exchange import Exchanges
+from node.network.framing import ByteStream
+from node.network.guard import PeerGuard
+from node.network.memory_stream import open_memory_stream_pair
+from node.network.peer_id import compute_peer_id, get_addr_peer_id
+from node.network.redial import maintain_peer
+from node.network.validation import judge_gossip
+from node.network.values import (
+    GossipMessage,
+    PeerId,
+    ProtocolKind,
+    Providers,
+    Status,
+    Validator,
+    Verdict,
+    compute_message_id,
+)
+
+logger = logging.getLogger(__name__)
+_SEEN_CAPACITY = 100_000
+
+
+class MemoryHub:
+    """The shared medium of one in-memory network, with latency and drop knobs."""
+
+    def __init__(self, latency_s: float = 0.0, drop_rate: float = 0.0, seed: int = 0) -> None:
+        if latency_s < 0 or not 0.0 <= drop_rate <= 1.0:
+            raise ConfigError("latency_s must be >= 0 and drop_rate in [0, 1]")
+        self.latency_s = latency_s
+        self.drop_rate = drop_rate
+        self._random = random.Random(seed)
+        self.nodes: dict[PeerId, MemoryNetwork] = {}
+
+    def is_dropped(self) -> bool:
+        """Draw whether one gossip hop is lost."""
+        return self.drop_rate > 0 and self._random.random() < self.drop_rate
+
+    async def delay(self) -> None:
+        if self.latency_s > 0:
+            await trio.sleep(self.latency_s)
+
+
+class _Subscription:
+    def __init__(self, validator: Validator, size: int) -> None:
+        self.validator = validator
+        self.send, self.receive = trio.open_memory_channel[GossipMessage](size)
+
+
+class MemoryNetwork:
+    """A node on a :class:`MemoryHub`; see :class:`~node.network.port.NetworkPort`."""
+
+    def __init__(self, hub: MemoryHub, config: NetworkConfig, providers: Providers) -> None:
+        self._hub = hub
+        self._config = config
+        self._peer_id = compute_peer_id(config.key_seed)
+        self._links: set[PeerId] = set()
+        self._subs: dict[str, _Subscription] = {}
+        self._seen: OrderedDict[bytes, None] = OrderedDict()
+        self._guard = PeerGuard(config.scoring, self._on_ban, lambda _peer: None)
+        self._exchanges = Exchanges(self._open_stream, self._guard, providers, config.limits)
+        self._nursery: trio.Nursery | None = None
+        self._stack = AsyncExitStack()
+
+    @property
+    def peer_id(self) -> PeerId:
+        return self._peer_id
+
+    def listen_addrs(self) -> list[str]:
+        return [f"/memory/p2p/{self._peer_id}"]
+
+    async def __aenter__(self) -> Self:
+        if self._peer_id in self._hub.nodes:
+            raise ConfigError(f"peer {self._peer_id} is already running on this hub")
+        self._nursery = await self._stack.enter_async_context(trio.open_nursery())
+        self._hub.nodes[self._peer_id] = self
+        self._stack.callback(self._leave)
+        self._nursery.start_soon(self._guard.run_expiry)
+        for addr in self._config.bootstrap_peers:
+            self._nursery.start_soon(
+                maintain_peer,
+                addr,
+                self.connect,
+                lambda peer: peer in self._links,
+                self._guard.is_banned,
+                self._config.redial,
+            )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        if self._nursery is not None:
+            self._nursery.cancel_scope.cancel()
+        return await self._stack.__aexit__(exc_type, exc, tb)
+
+    def _leave(self) -> None:
+        self._hub.nodes.pop(self._peer_id, None)
+        for peer in list(self._links):
+            self._unlink(peer)
+        for sub in self._subs.values():
+            sub.send.close()
+        self._nursery = None
+
+    def _running_peer(self, peer: PeerId) -> "MemoryNetwork":
+        node = self._hub.nodes.get(peer)
+        if node is None:
+            raise PeerUnavailableError(f"no running node {peer} on the hub")
+        return node
+
+    async def connect(self, addr: str) -> PeerId:
+        peer = get_addr_peer_id(addr)
+        if self._guard.is_banned(peer):
+            raise PeerBannedError(f"peer {peer} is banned")
+        await self._hub.delay()
+        node = self._running_peer(peer)
+        if peer == self._peer_id or node.is_banned(self._peer_id):
+            raise PeerUnavailableError(f"peer {peer} refused the connection")
+        self._links.add(peer)
+        node._links.add(self._peer_id)
+        return peer
+
+    def _unlink(self, peer: PeerId) -> None:
+        self._links.discard(peer)
+        node = self._hub.nodes.get(peer)
+        if node is not None:
+            node._links.discard(self._peer_id)
+
+    async def disconnect(self, peer: PeerId) -> None:
+        self._unlink(peer)
+
+    def _on_ban(self, peer: PeerId) -> None:
+        logger.warning("banning peer peer=%s", peer)
+        self._unlink(peer)
+
+    def connected_peers(self) -> frozenset[PeerId]:
+        return frozenset(self._links)
+
+    def topic_peers(self, topic: str) -> frozenset[PeerId]:
+        nodes = self._hub.nodes
+        return frozenset(p for p in self._links if p in nodes and topic in nodes[p]._subs)
+
+    def get_score(self, peer: PeerId) -> float:
+        return self._guard.get_score(peer)
+
+    def is_banned(self, peer: PeerId) -> bool:
+        return self._guard.is_banned(peer)
+
+    async def subscribe(
+        self, topic: str, validator: Validator
+    ) -> trio.MemoryReceiveChannel[GossipMessage]:
+        if topic in self._subs:
+            raise UnknownTopicError(f"already subscribed to {topic}")
+        sub = _Subscription(validator, self._config.gossip.inbox_size)
+        self._subs[topic] = sub
+        return sub.receive
+
+    async def publish(self, topic: str, data: bytes) -> None:
+        limit = self._config.limits.max_gossip_bytes
+        if len(data) > limit:
+            raise MessageTooLargeError(f"{len(data)} bytes over the gossip limit of {limit}")
+        self._mark_seen(compute_message_id(data))
+        self._forward(topic, data, self._peer_id, exclude=self._peer_id)
+
+    def _mark_seen(self, msg_id: bytes) -> bool:
+        """Record a message id; False if it was already seen."""
+        if msg_id in self._seen:
+            return False
+        self._seen[msg_id] = None
+        if len(self._seen) > _SEEN_CAPACITY:
+            self._seen.popitem(last=False)
+        return True
+
+    def _forward(self, topic: str, data: bytes, origin: PeerId, exclude: PeerId) -> None:
+        for peer in self.topic_peers(topic) - {exclude, origin}:
+            if self._hub.is_dropped():
+                continue
+            node = self._hub.nodes[peer]
+            if node._nursery is not None:
+                node._nursery.start_soon(node._receive, self._peer_id, topic, data, origin)
+
+    async def _receive(self, forwarder: PeerId, topic: str, data: bytes, origin: PeerId) -> None:
+        await self._hub.delay()
+        sub = self._subs.get(topic)
+        if forwarder not in self._links or sub is None:
+            return
+        msg_id = compute_message_id(data)
+        if msg_id in self._seen:
+            return
+        limit = self._config.limits.max_gossip_bytes
+        verdict = judge_gossip(
+            self._guard,
+            forwarder=forwarder,
+            topic=topic,
+            data=data,
+            validator=sub.validator,
+            max_bytes=limit,
+        )
+        if verdict is not Verdict.ACCEPT:
+            return
+        if self._mark_seen(msg_id):
+            self._forward(topic, data, origin, exclude=forwarder)
+            await sub.send.send(GossipMessage(topic, data, origin, msg_id))
+
+    async def _open_stream(self, peer: PeerId, kind: ProtocolKind) -> ByteStream:
+        if peer not in self._links:
+            raise PeerUnavailableError(f"not connected to {peer}")
+        await self._hub.delay()
+        node = self._running_peer(peer)
+        if node._nursery is None:
+            raise PeerUnavailableError(f"peer {peer} is shutting down")
+        client, server = open_memory_stream_pair()
+        node._nursery.start_soon(node._exchanges.on_inbound, server, self._peer_id, kind)
+        return client
+
+    async def fetch_blob(self, peer: PeerId, blob_hash: bytes, max_size: int) -> bytes:
+        return await self._exchanges.fetch_blob(peer, blob_hash, max_size)
+
+    async def fetch_blocks(self, peer: PeerId, start: int, end: int) -> list[bytes]:
+        return await self._exchanges.fetch_blocks(peer, start, end)
+
+    async def fetch_status(self, peer: PeerId) -> Status:
+        return await self._exchanges.fetch_status(peer)

@@ -1,0 +1,89 @@
+"""The network port: the one interface the node shell uses, with two implementations.
+
+:class:`~node.network.libp2p_network.Libp2pNetwork` runs py-libp2p;
+:class:`~node.network.memory.MemoryNetwork` runs in one trio process for tests and the
+simulator. The contract tests in ``tests/network/test_contract.py`` run against both.
+"""
+
+from types import TracebackType
+from typing import Protocol, Self
+
+import trio
+
+from node.network.values import GossipMessage, PeerId, Status, Validator
+
+
+class NetworkPort(Protocol):
+    """A running node's view of the network. Enter it (``async with``) to run it."""
+
+    @property
+    def peer_id(self) -> PeerId:
+        """This node's peer id."""
+        ...
+
+    def listen_addrs(self) -> list[str]:
+        """Dialable addresses of this node, each ending in ``/p2p/<peer id>``."""
+        ...
+
+    async def connect(self, addr: str) -> PeerId:
+        """Dial ``addr`` (``.../p2p/<id>``); raises PeerUnavailableError or PeerBannedError."""
+        ...
+
+    async def disconnect(self, peer: PeerId) -> None:
+        """Close the connection to ``peer`` if there is one."""
+        ...
+
+    def connected_peers(self) -> frozenset[PeerId]:
+        """Peers with an open connection."""
+        ...
+
+    def topic_peers(self, topic: str) -> frozenset[PeerId]:
+        """Connected peers known to be subscribed to ``topic``."""
+        ...
+
+    async def publish(self, topic: str, data: bytes) -> None:
+        """Gossip ``data`` (at most ``limits.max_gossip_bytes``, else MessageTooLargeError)."""
+        ...
+
+    async def subscribe(
+        self, topic: str, validator: Validator
+    ) -> trio.MemoryReceiveChannel[GossipMessage]:
+        """Join ``topic``; every inbound message passes ``validator`` before it is forwarded.
+
+        Accepted messages from other origins arrive on the returned channel; our own
+        publishes are not echoed back. Raises UnknownTopicError if already subscribed.
+        """
+        ...
+
+    async def fetch_blob(self, peer: PeerId, blob_hash: bytes, max_size: int) -> bytes:
+        """Fetch a blob by SHA-256; raises NotFoundError, HashMismatchError, StreamTimeoutError."""
+        ...
+
+    async def fetch_blocks(self, peer: PeerId, start: int, end: int) -> list[bytes]:
+        """Fetch finalized blocks with commits for heights ``start..end`` inclusive.
+
+        The peer returns a prefix of the range (possibly empty) when it has fewer blocks or
+        the range is over its per-request limit.
+        """
+        ...
+
+    async def fetch_status(self, peer: PeerId) -> Status:
+        """Status handshake: the peer's chain id, genesis hash and height."""
+        ...
+
+    def get_score(self, peer: PeerId) -> float:
+        """The peer's current score (0 is neutral, lower is worse)."""
+        ...
+
+    def is_banned(self, peer: PeerId) -> bool:
+        """Whether the peer is banned (disconnected and not redialed)."""
+        ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None: ...
