@@ -1,0 +1,196 @@
+"""The chain database: final blocks with their commits, a transaction index, state snapshots and
+model versions, in SQLite (write-ahead-log mode, synchronous=FULL).
+
+A block, its commit, its transactions and the state after it are written in one SQLite
+transaction, so after a crash the store holds a prefix of the final chain and the matching state.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from consensus.block import Block, Commit, FinalizedBlock
+from consensus.encoding import decode, encode
+from consensus.errors import DecodeError
+from consensus.state import ChainState
+from node.errors import StorageError
+
+T = TypeVar("T")
+
+MAX_STORED_OBJECT = 64 << 20
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS blocks (
+    height INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, round INTEGER NOT NULL,
+    time_ms INTEGER NOT NULL, proposer BLOB NOT NULL, block BLOB NOT NULL, commit_ BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS txs (
+    hash BLOB PRIMARY KEY, height INTEGER NOT NULL, position INTEGER NOT NULL,
+    sender BLOB NOT NULL, kind TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS txs_by_sender ON txs (sender, height);
+CREATE TABLE IF NOT EXISTS states (height INTEGER PRIMARY KEY, app_hash BLOB NOT NULL,
+    state BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS models (
+    task_id INTEGER NOT NULL, version INTEGER NOT NULL, model_hash BLOB NOT NULL,
+    height INTEGER NOT NULL, accuracy REAL, PRIMARY KEY (task_id, version));
+"""
+
+
+@dataclass(frozen=True)
+class TxLocation:
+    """Where a transaction sits in the chain."""
+
+    height: int
+    position: int
+    sender: bytes
+    kind: str
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    """A model version produced by aggregation at a final height."""
+
+    task_id: int
+    version: int
+    model_hash: bytes
+    height: int
+    accuracy: float | None
+
+
+class ChainStore:
+    """SQLite-backed storage of the final chain; one writer (the node's driver)."""
+
+    def __init__(self, path: Path, *, keep_states: int = 64) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.keep_states = keep_states
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # ---- meta -------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> bytes | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def set_meta(self, key: str, value: bytes) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # ---- blocks -----------------------------------------------------------------------------
+
+    def save_finalized(self, finalized: FinalizedBlock, round_: int, state: ChainState) -> None:
+        """Persist a final block, its commit, its tx index and the state after it, atomically."""
+        block, height = finalized.block, finalized.block.height
+        if height != self.get_height() + 1:
+            raise StorageError(f"cannot store height {height} after {self.get_height()}")
+        header = block.header
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    height,
+                    block.hash,
+                    round_,
+                    header.time_ms,
+                    header.proposer,
+                    encode(block),
+                    encode(finalized.commit),
+                ),
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO txs VALUES (?, ?, ?, ?, ?)",
+                [
+                    (tx.hash, height, i, tx.tx.sender, type(tx.tx.body).__name__)
+                    for i, tx in enumerate(block.txs)
+                ],
+            )
+            self._save_state(db, state)
+
+    def save_state(self, state: ChainState) -> None:
+        """Replace the snapshot at ``state.height`` (e.g. after aggregation results)."""
+        with self._transaction() as db:
+            self._save_state(db, state)
+
+    def _save_state(self, db: sqlite3.Connection, state: ChainState) -> None:
+        db.execute(
+            "INSERT OR REPLACE INTO states VALUES (?, ?, ?)",
+            (state.height, state.app_hash, encode(state)),
+        )
+        db.execute("DELETE FROM states WHERE height < ?", (state.height - self.keep_states,))
+
+    def get_height(self) -> int:
+        row = self._db.execute("SELECT MAX(height) FROM blocks").fetchone()
+        return int(row[0]) if row[0] is not None else 0
+
+    def get_finalized(self, height: int) -> FinalizedBlock | None:
+        row = self._db.execute(
+            "SELECT block, commit_ FROM blocks WHERE height = ?", (height,)
+        ).fetchone()
+        if row is None:
+            return None
+        return FinalizedBlock(_load(Block, row[0]), _load(Commit, row[1]))
+
+    def get_encoded_range(self, start: int, end: int, limit: int = 256) -> list[bytes]:
+        """Encoded FinalizedBlocks for heights ``start..end`` inclusive (at most ``limit``)."""
+        rows = self._db.execute(
+            "SELECT block, commit_ FROM blocks WHERE height BETWEEN ? AND ? "
+            "ORDER BY height LIMIT ?",
+            (start, end, limit),
+        ).fetchall()
+        return [encode(FinalizedBlock(_load(Block, b), _load(Commit, c))) for b, c in rows]
+
+    def get_round(self, height: int) -> int | None:
+        row = self._db.execute("SELECT round FROM blocks WHERE height = ?", (height,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def find_tx(self, tx_hash: bytes) -> TxLocation | None:
+        row = self._db.execute(
+            "SELECT height, position, sender, kind FROM txs WHERE hash = ?", (tx_hash,)
+        ).fetchone()
+        return None if row is None else TxLocation(int(row[0]), int(row[1]), bytes(row[2]), row[3])
+
+    # ---- state and models -------------------------------------------------------------------
+
+    def get_latest_state(self) -> ChainState | None:
+        row = self._db.execute("SELECT state FROM states ORDER BY height DESC LIMIT 1").fetchone()
+        return None if row is None else _load(ChainState, row[0])
+
+    def save_model(self, record: ModelRecord) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO models VALUES (?, ?, ?, ?, ?)",
+            (record.task_id, record.version, record.model_hash, record.height, record.accuracy),
+        )
+
+    def get_models(self, task_id: int) -> list[ModelRecord]:
+        rows = self._db.execute(
+            "SELECT task_id, version, model_hash, height, accuracy FROM models "
+            "WHERE task_id = ? ORDER BY version",
+            (task_id,),
+        ).fetchall()
+        return [ModelRecord(int(t), int(v), bytes(h), int(ht), a) for t, v, h, ht, a in rows]
+
+
+def _load(cls: type[T], data: bytes) -> T:
+    try:
+        return decode(cls, bytes(data), max_size=MAX_STORED_OBJECT)
+    except DecodeError as exc:
+        raise StorageError(f"stored {cls.__name__} is corrupt: {exc}") from exc

@@ -1,0 +1,76 @@
+"""The consensus write-ahead log: every driver input is appended (and fsynced) before it is applied.
+
+Record framing: ``u32 length | u32 crc32 | payload``. Replay stops at the first torn or corrupt
+record (a crash mid-write) and truncates the file there, so the log is always a clean prefix of
+what was written. The driver resets the log once a height is final and persisted.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from pathlib import Path
+from typing import BinaryIO
+
+from node.errors import StorageError
+
+_HEADER = struct.Struct(">II")
+MAX_RECORD_BYTES = 16 << 20
+
+
+class WriteAheadLog:
+    """An append-only log of byte records in one file."""
+
+    def __init__(self, path: Path, *, sync: bool = True) -> None:
+        self.path = path
+        self.sync = sync
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle: BinaryIO = open(path, "ab")  # noqa: SIM115 - held open for appends
+
+    def append(self, record: bytes) -> None:
+        """Append one record durably (fsync unless ``sync`` is off)."""
+        if len(record) > MAX_RECORD_BYTES:
+            raise StorageError(f"WAL record of {len(record)} bytes exceeds {MAX_RECORD_BYTES}")
+        self._handle.write(_HEADER.pack(len(record), zlib.crc32(record)) + record)
+        self._handle.flush()
+        if self.sync:
+            os.fsync(self._handle.fileno())
+
+    def reset(self) -> None:
+        """Drop every record (after the height they belong to is final and persisted)."""
+        self._handle.close()
+        tmp = self.path.with_suffix(".new")
+        tmp.write_bytes(b"")
+        os.replace(tmp, self.path)
+        self._handle = open(self.path, "ab")  # noqa: SIM115
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> WriteAheadLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_records(path: Path, *, repair: bool = True) -> list[bytes]:
+    """The intact records of the log at ``path``; a torn tail is truncated if ``repair``."""
+    if not path.exists():
+        return []
+    data = path.read_bytes()
+    records: list[bytes] = []
+    offset = 0
+    while offset + _HEADER.size <= len(data):
+        length, crc = _HEADER.unpack_from(data, offset)
+        start, end = offset + _HEADER.size, offset + _HEADER.size + length
+        if length > MAX_RECORD_BYTES or end > len(data) or zlib.crc32(data[start:end]) != crc:
+            break
+        records.append(data[start:end])
+        offset = end
+    if offset < len(data) and repair:
+        with open(path, "r+b") as handle:
+            handle.truncate(offset)
+            os.fsync(handle.fileno())
+    return records
