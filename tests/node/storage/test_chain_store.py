@@ -1,0 +1,88 @@
+"""The SQLite chain store: atomic final blocks, tx index, state snapshots, model records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from consensus.block import Block, BlockHeader, Commit, CommitSig, FinalizedBlock
+from consensus.crypto import KeyPair
+from consensus.params import ChainParams
+from consensus.state import Account, ChainState
+from consensus.transactions import Bond, SignedTransaction, Transaction
+from node.errors import StorageError
+from node.storage.chain_store import ChainStore, ModelRecord
+
+KEY = KeyPair.from_seed(b"\x09" * 32)
+
+
+def make_finalized(height: int, txs: tuple[SignedTransaction, ...] = ()) -> FinalizedBlock:
+    header = BlockHeader(
+        "c",
+        height,
+        1000 + height,
+        KEY.address,
+        bytes(32),
+        bytes(32),
+        bytes(32),
+        bytes(32),
+        bytes(32),
+    )
+    block = Block(header, txs, None)
+    commit = Commit(height, 0, block.hash, (CommitSig(KEY.address, bytes(64)),))
+    return FinalizedBlock(block, commit)
+
+
+def make_state(height: int) -> ChainState:
+    return ChainState("c", ChainParams(), height=height, accounts={KEY.address: Account(5, 6, 1)})
+
+
+def signed_bond(nonce: int) -> SignedTransaction:
+    tx = Transaction("c", KEY.address, nonce, 1, Bond(3))
+    return SignedTransaction(tx, KEY.sign(tx.sign_bytes()))
+
+
+def test_chain_store_saves_and_loads_blocks_states_and_txs(tmp_path: Path) -> None:
+    store = ChainStore(tmp_path / "chain.db")
+    tx = signed_bond(0)
+    first = make_finalized(1, (tx,))
+    store.save_finalized(first, 2, make_state(1))
+    store.save_finalized(make_finalized(2), 0, make_state(2))
+    assert store.get_height() == 2
+    assert store.get_finalized(1) == first
+    assert store.get_round(1) == 2
+    location = store.find_tx(tx.hash)
+    assert location is not None and (location.height, location.kind) == (1, "Bond")
+    latest = store.get_latest_state()
+    assert latest == make_state(2) and latest.app_hash == make_state(2).app_hash
+    assert len(store.get_encoded_range(1, 10)) == 2
+    store.close()
+
+
+def test_chain_store_refuses_gaps(tmp_path: Path) -> None:
+    store = ChainStore(tmp_path / "chain.db")
+    with pytest.raises(StorageError, match="cannot store height 3"):
+        store.save_finalized(make_finalized(3), 0, make_state(3))
+    assert store.get_height() == 0
+
+
+def test_chain_store_persists_across_reopen_and_models(tmp_path: Path) -> None:
+    path = tmp_path / "chain.db"
+    store = ChainStore(path)
+    store.save_finalized(make_finalized(1), 0, make_state(1))
+    store.save_model(ModelRecord(1, 1, b"\x01" * 32, 1, 0.9))
+    store.set_meta("genesis", b"\x02")
+    store.close()
+    reopened = ChainStore(path)
+    assert reopened.get_height() == 1
+    assert reopened.get_models(1) == [ModelRecord(1, 1, b"\x01" * 32, 1, 0.9)]
+    assert reopened.get_meta("genesis") == b"\x02" and reopened.get_meta("nope") is None
+
+
+def test_chain_store_prunes_old_state_snapshots(tmp_path: Path) -> None:
+    store = ChainStore(tmp_path / "chain.db", keep_states=2)
+    for height in range(1, 7):
+        store.save_finalized(make_finalized(height), 0, make_state(height))
+    rows = store._db.execute("SELECT height FROM states ORDER BY height").fetchall()
+    assert [r[0] for r in rows] == [4, 5, 6]
