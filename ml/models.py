@@ -67,6 +67,9 @@ _CATALOG: dict[ModelId, ModelSpec] = {
     "mlp-digits": ModelSpec(
         "mlp-digits", (64,), 10, _dense("hidden", 64, 64) + _dense("output", 64, 10)
     ),
+    "mlp-wide-digits": ModelSpec(
+        "mlp-wide-digits", (64,), 10, _dense("hidden", 64, 14_000) + _dense("output", 14_000, 10)
+    ),
     "cnn-digits": ModelSpec(
         "cnn-digits",
         (1, 8, 8),

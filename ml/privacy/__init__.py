@@ -1,0 +1,1 @@
+"""Optional differential privacy on the node: clip, add Gaussian noise, track epsilon (RDP)."""

@@ -1,0 +1,47 @@
+"""Messages between the node and its training worker (plain data, no torch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ml.data.datasets import Dataset
+from ml.training.config import Metrics, TrainConfig
+from ml.types import Float32Array
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingJob:
+    """Train `config.epochs` epochs from global model `model_version` on the node's shard."""
+
+    job_id: int
+    model_id: str
+    model_version: int
+    weights: Float32Array
+    shard: Dataset
+    config: TrainConfig
+    seed: int
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingDone:
+    """A finished job: the delta against the given weights, sample count, local metrics."""
+
+    job_id: int
+    model_version: int
+    delta: Float32Array
+    num_samples: int
+    metrics: Metrics
+
+
+@dataclass(frozen=True)
+class TrainingFailed:
+    """A job that produced no delta. crashed: the worker process died (it must be restarted);
+    otherwise training raised and the worker is still usable. job_id is None when the worker
+    died while idle."""
+
+    job_id: int | None
+    reason: str
+    crashed: bool
+
+
+TrainingOutcome = TrainingDone | TrainingFailed

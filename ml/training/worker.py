@@ -1,0 +1,161 @@
+"""The training worker: a spawned, niced process that trains one job at a time.
+
+The handle never blocks: the node's trio shell waits on `fileno()` with
+`trio.lowlevel.wait_readable` and then calls `poll_result()`. A job that raises comes back as
+`TrainingFailed(crashed=False)`; a worker that dies (exception at start-up, killed, out of
+memory) comes back as `TrainingFailed(crashed=True)`; nothing is raised into the caller.
+This module imports no torch: only the child process does.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+
+from ml.errors import WorkerError
+from ml.training.jobs import TrainingDone, TrainingFailed, TrainingJob, TrainingOutcome
+
+logger = logging.getLogger(__name__)
+DEFAULT_NICE = 10
+
+
+def _run_job(job: TrainingJob) -> TrainingOutcome:
+    from ml.training.local import train_local
+
+    try:
+        update = train_local(
+            job.model_id,
+            job.weights,
+            job.shard,
+            job.config,
+            seed=job.seed,
+            model_version=job.model_version,
+        )
+    except Exception as exc:  # reported to the node, which decides what to do
+        return TrainingFailed(job.job_id, f"{type(exc).__name__}: {exc}", crashed=False)
+    return TrainingDone(
+        job.job_id, job.model_version, update.delta, update.num_samples, update.metrics
+    )
+
+
+def _worker_main(conn: Connection, nice: int) -> None:
+    """Entry point of the child process: lower priority, then serve jobs until EOF."""
+    if nice:
+        os.nice(nice)
+    from ml.training.local import configure_determinism
+
+    configure_determinism()
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        conn.send(_run_job(job))
+
+
+class TrainingWorker:
+    """Handle on one worker process; start it, submit a job, poll for the outcome."""
+
+    def __init__(self, nice: int = DEFAULT_NICE) -> None:
+        if not 0 <= nice <= 19:
+            raise WorkerError(f"nice increment must be in [0, 19], got {nice}")
+        self._nice = nice
+        self._process: BaseProcess | None = None
+        self._conn: Connection | None = None
+        self._pending: int | None = None
+
+    @property
+    def is_running(self) -> bool:
+        return self._process is not None
+
+    @property
+    def is_busy(self) -> bool:
+        return self._pending is not None
+
+    @property
+    def pid(self) -> int:
+        pid = self._require_process().pid
+        if pid is None:
+            raise WorkerError("worker has no pid yet")
+        return pid
+
+    def start(self) -> None:
+        """Spawn the worker process (a fresh interpreter; torch is imported there)."""
+        if self._process is not None:
+            raise WorkerError("worker is already running")
+        ctx = multiprocessing.get_context("spawn")
+        parent, child = ctx.Pipe(duplex=True)
+        process = ctx.Process(
+            target=_worker_main, args=(child, self._nice), name="ml-training", daemon=True
+        )
+        process.start()
+        child.close()
+        self._process, self._conn = process, parent
+        logger.info("training worker started pid=%s nice=%s", process.pid, self._nice)
+
+    def submit(self, job: TrainingJob) -> None:
+        """Hand `job` to the worker; one job at a time."""
+        conn = self._require_conn()
+        if self._pending is not None:
+            raise WorkerError(f"worker is busy with job {self._pending}")
+        try:
+            conn.send(job)
+        except OSError as exc:  # the worker died before the job went out
+            raise WorkerError(f"worker is gone: {exc}") from exc
+        self._pending = job.job_id
+
+    def fileno(self) -> int:
+        """A descriptor that becomes readable when an outcome (or the worker's death) is ready."""
+        return self._require_conn().fileno()
+
+    def poll_result(self) -> TrainingOutcome | None:
+        """The outcome if one is ready, else None. Never blocks."""
+        conn = self._require_conn()
+        process = self._require_process()
+        alive = process.is_alive()
+        if conn.poll():
+            try:
+                outcome: TrainingOutcome = conn.recv()
+            except (EOFError, OSError):
+                return self._on_crash(process, conn)
+            self._pending = None
+            return outcome
+        return None if alive else self._on_crash(process, conn)
+
+    def wait_result(self, timeout: float | None = None) -> TrainingOutcome | None:
+        """Blocking variant for scripts and tests: wait up to `timeout` seconds."""
+        wait([self._require_conn()], timeout)
+        return self.poll_result()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the worker: close the pipe (it exits on EOF), then terminate if it lingers."""
+        if self._process is None or self._conn is None:
+            return
+        self._conn.close()
+        self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+        self._process, self._conn, self._pending = None, None, None
+
+    def _require_conn(self) -> Connection:
+        if self._conn is None:
+            raise WorkerError("worker is not running")
+        return self._conn
+
+    def _require_process(self) -> BaseProcess:
+        if self._process is None:
+            raise WorkerError("worker is not running")
+        return self._process
+
+    def _on_crash(self, process: BaseProcess, conn: Connection) -> TrainingFailed:
+        process.join(1.0)
+        code = process.exitcode
+        failed = TrainingFailed(self._pending, f"worker exited with code {code}", crashed=True)
+        logger.warning("training worker died pid=%s exitcode=%s", process.pid, code)
+        conn.close()
+        self._process, self._conn, self._pending = None, None, None
+        return failed
