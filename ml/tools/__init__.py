@@ -1,0 +1,1 @@
+"""Builders shipped next to the real code: seeded synthetic rounds for tests and benchmarks."""
