@@ -86,6 +86,11 @@ def encode(value: Any) -> bytes:
 
 def decode(cls: type[T], data: bytes, max_size: int = DEFAULT_MAX_MESSAGE_BYTES) -> T:
     """Decode untrusted ``data`` as a ``cls`` value, strictly; raise :class:`DecodeError`."""
+    return from_obj(cls, decode_plain(data, max_size))
+
+
+def decode_plain(data: bytes, max_size: int = DEFAULT_MAX_MESSAGE_BYTES) -> Any:
+    """Decode untrusted ``data`` as plain, canonical CBOR data; raise :class:`DecodeError`."""
     if not isinstance(data, bytes | bytearray | memoryview):
         raise DecodeError(f"expected bytes, got {type(data).__name__}")
     data = bytes(data)
@@ -101,7 +106,7 @@ def decode(cls: type[T], data: bytes, max_size: int = DEFAULT_MAX_MESSAGE_BYTES)
         raise DecodeError(f"unencodable CBOR value: {exc}") from None
     if canonical != data:
         raise DecodeError("non-canonical CBOR encoding")
-    return from_obj(cls, obj)
+    return obj
 
 
 def from_obj(cls: type[T], obj: Any) -> T:

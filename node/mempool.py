@@ -1,0 +1,134 @@
+"""The mempool: transactions waiting for a block, kept valid against the latest final state.
+
+Admission applies the transaction on top of every transaction already admitted (the "check
+state"), so only sequences that a block can really contain are kept. After each final block the
+pool drops what the block included and re-checks the rest. When full, a transaction that pays a
+higher fee per byte evicts the cheapest sender's last transaction (never a gap in a nonce chain).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from consensus.encoding import encode
+from consensus.errors import ConsensusError
+from consensus.primitives import Hash32
+from consensus.state import ChainState
+from consensus.transactions import MAX_TRANSACTION_BYTES, SignedTransaction
+from node.errors import NodeError
+
+logger = logging.getLogger(__name__)
+
+CheckTx = Callable[[ChainState, SignedTransaction], ChainState]
+
+
+class MempoolError(NodeError):
+    """A transaction was not admitted to the mempool (the message says why)."""
+
+
+@dataclass(frozen=True)
+class PooledTx:
+    tx: SignedTransaction
+    size: int
+
+    @property
+    def fee_rate(self) -> float:
+        return self.tx.tx.fee / self.size
+
+
+class Mempool:
+    """Pending transactions in admission order, bounded in count and bytes."""
+
+    def __init__(
+        self,
+        state: ChainState,
+        check_tx: CheckTx,
+        *,
+        max_txs: int = 5_000,
+        max_bytes: int = 16 << 20,
+    ) -> None:
+        self._check_tx = check_tx
+        self.max_txs = max_txs
+        self.max_bytes = max_bytes
+        self._base = state
+        self._check_state = state
+        self._pool: dict[Hash32, PooledTx] = {}
+        self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._pool)
+
+    def __contains__(self, tx_hash: object) -> bool:
+        return tx_hash in self._pool
+
+    @property
+    def total_bytes(self) -> int:
+        return self._bytes
+
+    def add(self, stx: SignedTransaction) -> None:
+        """Admit ``stx`` or raise MempoolError with the reason."""
+        if stx.hash in self._pool:
+            raise MempoolError("transaction already in the mempool")
+        size = len(encode(stx))
+        if size > MAX_TRANSACTION_BYTES:
+            raise MempoolError(f"transaction of {size} bytes exceeds {MAX_TRANSACTION_BYTES}")
+        entry = PooledTx(stx, size)
+        if not self._has_room(size):
+            self._evict_for(entry)
+        try:
+            self._check_state = self._check_tx(self._check_state, stx)
+        except ConsensusError as exc:
+            raise MempoolError(f"invalid transaction: {exc}") from None
+        self._pool[stx.hash] = entry
+        self._bytes += size
+
+    def _has_room(self, size: int) -> bool:
+        return len(self._pool) < self.max_txs and self._bytes + size <= self.max_bytes
+
+    def _evict_for(self, entry: PooledTx) -> None:
+        while not self._has_room(entry.size):
+            victim = self._cheapest_tail()
+            if victim is None or victim.fee_rate >= entry.fee_rate:
+                raise MempoolError("mempool is full and the fee rate is too low to evict")
+            logger.info("evicting tx=%s fee_rate=%.4f", victim.tx.hash.hex()[:12], victim.fee_rate)
+            self._remove({victim.tx.hash})
+
+    def _cheapest_tail(self) -> PooledTx | None:
+        tails: dict[bytes, PooledTx] = {}
+        for entry in self._pool.values():
+            tails[entry.tx.tx.sender] = entry  # the last admitted of each sender
+        return min(tails.values(), key=lambda e: (e.fee_rate, e.tx.hash), default=None)
+
+    def reap(self, max_txs: int, max_bytes: int) -> tuple[SignedTransaction, ...]:
+        """Transactions for a proposal: admission order, which is valid order, within limits."""
+        chosen: list[SignedTransaction] = []
+        used = 0
+        for entry in self._pool.values():
+            if len(chosen) >= max_txs or used + entry.size > max_bytes:
+                break
+            chosen.append(entry.tx)
+            used += entry.size
+        return tuple(chosen)
+
+    def update(self, state: ChainState, included: Iterable[Hash32]) -> None:
+        """After a final block: drop included transactions, re-check the rest on ``state``."""
+        self._base = state
+        self._remove(set(included))
+
+    def _remove(self, hashes: set[Hash32]) -> None:
+        remaining = [e for h, e in self._pool.items() if h not in hashes]
+        self._pool, self._bytes = {}, 0
+        self._check_state = self._base
+        for entry in remaining:
+            try:
+                self._check_state = self._check_tx(self._check_state, entry.tx)
+            except ConsensusError:
+                continue  # no longer valid (e.g. its nonce was used, or a gap appeared)
+            self._pool[entry.tx.hash] = entry
+            self._bytes += entry.size
+
+    def get(self, tx_hash: Hash32) -> SignedTransaction | None:
+        entry = self._pool.get(tx_hash)
+        return None if entry is None else entry.tx
