@@ -1,0 +1,97 @@
+"""Shared builders for the ledger tests: a small devnet and a driver that finalizes blocks.
+
+Tests written as generators yield ``(name, value)`` parts: ``("pre", state)``, the operation
+(``("tx", stx)``, ``("block", block)``, ...) and ``("post", state)`` (``None`` when rejected),
+in the style of the consensus-specs vectors; ``vector`` runs them and keeps the parts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable, Generator, Iterable
+from typing import Any
+
+from consensus.block import Block, Commit
+from consensus.crypto import KeyPair
+from consensus.ledger import BlockOutcome, build_block, compute_genesis_state, process_block
+from consensus.ledger.devnet import make_devnet_genesis, make_keys, sign_commit, sign_transaction
+from consensus.params import ChainParams
+from consensus.state import ChainState
+from consensus.transactions import SignedTransaction, TxBody
+from consensus.validators import get_proposer
+
+CHAIN_ID = "ledger-test"
+VALIDATORS = make_keys(4)
+USERS = make_keys(4, namespace=1)
+KEY_BY_ADDRESS = {k.address: k for k in (*VALIDATORS, *USERS)}
+STAKE = 1_000_000
+BALANCE = 1_000_000_000
+GENESIS_TIME = 1_000
+
+Parts = list[tuple[str, Any]]
+VECTORS: dict[str, Parts] = {}
+
+
+def vector(fn: Callable[..., Generator[tuple[str, Any], None, None]]) -> Callable[..., None]:
+    """Run a generator test and record its parts as a reusable vector."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> None:
+        parts = list(fn(*args, **kwargs))
+        names = [name for name, _ in parts]
+        assert names[0] == "pre" and names[-1] == "post", names
+        VECTORS[fn.__name__] = parts
+
+    return run
+
+
+def make_params(**changes: int) -> ChainParams:
+    return dataclasses.replace(ChainParams(), **changes)
+
+
+def make_state(params: ChainParams | None = None, validators: int = 4) -> ChainState:
+    genesis = make_devnet_genesis(
+        CHAIN_ID,
+        VALIDATORS[:validators],
+        params or ChainParams(),
+        stake=STAKE,
+        balance=BALANCE,
+        time_ms=GENESIS_TIME,
+        others=USERS,
+    )
+    return compute_genesis_state(genesis)
+
+
+def make_tx(key: KeyPair, state: ChainState, body: TxBody, fee: int = 1) -> SignedTransaction:
+    """A transaction from ``key`` with its next nonce in ``state``."""
+    return sign_transaction(key, CHAIN_ID, state.get_account(key.address).nonce, body, fee)
+
+
+@dataclasses.dataclass(frozen=True)
+class Chain:
+    """A test driver: the state and the commit of its last block."""
+
+    state: ChainState
+    last_commit: Commit | None = None
+    ready_tasks: tuple[int, ...] = ()
+
+    def propose(self, txs: Iterable[SignedTransaction] = ()) -> Block:
+        proposer = get_proposer(self.state.validators, 0)
+        time_ms = self.state.time_ms + 1_000
+        return build_block(self.state, tuple(txs), proposer, time_ms, self.last_commit)
+
+    def apply(self, block: Block, signers: Iterable[KeyPair] | None = None) -> Chain:
+        outcome: BlockOutcome = process_block(self.state, block)
+        keys = self.signers() if signers is None else tuple(signers)
+        commit = sign_commit(keys, CHAIN_ID, block.height, 0, block.hash)
+        return Chain(outcome.state, commit, outcome.ready_tasks)
+
+    def next(
+        self, txs: Iterable[SignedTransaction] = (), signers: Iterable[KeyPair] | None = None
+    ) -> Chain:
+        return self.apply(self.propose(txs), signers)
+
+    def signers(self) -> tuple[KeyPair, ...]:
+        """Keys of the validators that decide the next height (all of them sign)."""
+        return tuple(KEY_BY_ADDRESS[v.address] for v in self.state.validators.validators)
