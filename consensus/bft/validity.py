@@ -1,0 +1,54 @@
+"""valid(v) of the paper: the block applies to the chain and names a plausible proposer.
+
+``process_block`` runs at most once per block hash and height; its outcome is cached in the
+round state (and reused when the block is decided, so deciding costs no second application).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from consensus.bft.state import AppliedBlock, ConsensusState, with_rs
+from consensus.block import Block
+from consensus.errors import ConsensusError
+from consensus.ledger import process_block
+from consensus.primitives import Address, Round
+from consensus.validators import ValidatorSet, get_proposer
+
+
+def apply_cached(state: ConsensusState, block: Block) -> tuple[ConsensusState, AppliedBlock | None]:
+    """The outcome of ``process_block`` for ``block`` (None if invalid), cached by block hash."""
+    block_hash = block.hash
+    validity = state.rs.validity
+    if block_hash in validity:
+        return state, validity[block_hash]
+    try:
+        outcome = process_block(state.chain, block, state.verify)
+    except ConsensusError:
+        applied = None
+    else:
+        applied = AppliedBlock(outcome.state, tuple(outcome.ready_tasks))
+    rs = replace(state.rs, validity={**validity, block_hash: applied})
+    return with_rs(state, rs), applied
+
+
+def is_proposer_plausible(
+    valset: ValidatorSet, header_proposer: Address, round_: Round, pol_round: Round
+) -> bool:
+    """Whether the header's proposer may have built a block proposed at (round, pol_round).
+
+    A fresh proposal (``pol_round`` -1) carries a block of the round's proposer; a re-proposed
+    valid value was first built by the proposer of some round up to ``pol_round``.
+    """
+    if pol_round < 0:
+        return header_proposer == get_proposer(valset, round_)
+    return any(header_proposer == get_proposer(valset, r) for r in range(pol_round + 1))
+
+
+def check_valid(
+    state: ConsensusState, block: Block, round_: Round, pol_round: Round
+) -> tuple[ConsensusState, AppliedBlock | None]:
+    """valid(v) for ``block`` proposed at ``round_`` with ``pol_round``: its outcome or None."""
+    if not is_proposer_plausible(state.validators, block.header.proposer, round_, pol_round):
+        return state, None
+    return apply_cached(state, block)

@@ -1,0 +1,147 @@
+"""A tiny deterministic driver for engine tests: real keys, real signatures, a message queue.
+
+It carries out effects the way a node's shell would: signs (SignVote/SignProposal), delivers to
+every node including the signer, answers RequestProposalTxs with an empty mempool and keeps
+scheduled timeouts until the test fires them. Tests choose delivery order and drops.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from consensus.bft.engine import (
+    on_proposal,
+    on_proposal_txs,
+    on_start,
+    on_timeout,
+    on_vote,
+)
+from consensus.bft.events import (
+    Effect,
+    EvidenceFound,
+    Finalized,
+    ProposalMessage,
+    ProposalTxs,
+    RequestProposalTxs,
+    ScheduleTimeout,
+    SignProposal,
+    SignVote,
+    Timeout,
+)
+from consensus.bft.state import ConsensusState, new_consensus_state
+from consensus.crypto import KeyPair
+from consensus.ledger import compute_genesis_state
+from consensus.ledger.devnet import make_devnet_genesis, make_keys
+from consensus.messages import Proposal, SignedProposal, SignedVote, Vote
+from consensus.params import ChainParams
+from consensus.primitives import Address
+from consensus.state import ChainState
+
+CHAIN_ID = "bft-test"
+Message = SignedVote | ProposalMessage
+
+
+def make_chain(
+    count: int = 4, params: ChainParams | None = None
+) -> tuple[tuple[KeyPair, ...], ChainState]:
+    """``count`` validator keys (sorted by address) and the genesis state they validate."""
+    keys = tuple(sorted(make_keys(count, namespace=7), key=lambda k: k.address))
+    genesis = make_devnet_genesis(CHAIN_ID, keys, params or ChainParams(max_validators=count))
+    return keys, compute_genesis_state(genesis)
+
+
+def sign_vote(key: KeyPair, vote: Vote) -> SignedVote:
+    return SignedVote(vote, key.sign(vote.sign_bytes(CHAIN_ID)))
+
+
+def sign_proposal(key: KeyPair, effect: SignProposal) -> ProposalMessage:
+    proposal: Proposal = effect.proposal
+    signed = SignedProposal(proposal, key.sign(proposal.sign_bytes(CHAIN_ID)))
+    return ProposalMessage(signed, effect.block)
+
+
+@dataclass
+class Cluster:
+    """Nodes by address; ``inbox[addr]`` holds messages not yet delivered to that node."""
+
+    keys: dict[Address, KeyPair]
+    nodes: dict[Address, ConsensusState]
+    now_ms: int = 1_000
+    inbox: dict[Address, deque[Message]] = field(default_factory=dict)
+    timeouts: dict[Address, list[ScheduleTimeout]] = field(default_factory=dict)
+    finalized: dict[Address, list[Finalized]] = field(default_factory=dict)
+    evidence: list[EvidenceFound] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, keys: tuple[KeyPair, ...], chain: ChainState) -> Cluster:
+        cluster = cls({k.address: k for k in keys}, {})
+        for key in keys:
+            cluster.add_node(key.address, new_consensus_state(chain, key.address))
+        for address in list(cluster.nodes):
+            cluster.nodes[address], effects = on_start(cluster.nodes[address], cluster.now_ms)
+            cluster.carry_out(address, effects)
+        return cluster
+
+    def add_node(self, address: Address, state: ConsensusState) -> None:
+        self.nodes[address] = state
+        self.inbox[address] = deque()
+        self.timeouts[address] = []
+        self.finalized[address] = []
+
+    def broadcast(self, message: Message) -> None:
+        for queue in self.inbox.values():
+            queue.append(message)
+
+    def carry_out(self, address: Address, effects: tuple[Effect, ...]) -> None:
+        key = self.keys.get(address)
+        for effect in effects:
+            if isinstance(effect, SignVote) and key is not None:
+                self.broadcast(sign_vote(key, effect.vote))
+            elif isinstance(effect, SignProposal) and key is not None:
+                self.broadcast(sign_proposal(key, effect))
+            elif isinstance(effect, RequestProposalTxs):
+                self.answer(address, ProposalTxs(effect.height, effect.round, ()))
+            elif isinstance(effect, ScheduleTimeout):
+                self.timeouts[address].append(effect)
+            elif isinstance(effect, Finalized):
+                self.finalized[address].append(effect)
+            elif isinstance(effect, EvidenceFound):
+                self.evidence.append(effect)
+
+    def apply(
+        self,
+        address: Address,
+        handler: Callable[[ConsensusState], tuple[ConsensusState, tuple[Effect, ...]]],
+    ) -> None:
+        self.nodes[address], effects = handler(self.nodes[address])
+        self.carry_out(address, effects)
+
+    def answer(self, address: Address, txs: ProposalTxs) -> None:
+        self.apply(address, lambda s: on_proposal_txs(s, txs, self.now_ms))
+
+    def deliver(self, address: Address, message: Message) -> None:
+        if isinstance(message, SignedVote):
+            self.apply(address, lambda s: on_vote(s, message, self.now_ms))
+        else:
+            self.apply(address, lambda s: on_proposal(s, message, self.now_ms))
+
+    def run(self, accept: Callable[[Address, Message], bool] = lambda a, m: True) -> None:
+        """Deliver queued messages round-robin until every inbox is empty."""
+        while any(self.inbox.values()):
+            for address, queue in self.inbox.items():
+                if queue:
+                    message = queue.popleft()
+                    if accept(address, message):
+                        self.deliver(address, message)
+
+    def fire(self, address: Address, timeout: Timeout) -> None:
+        self.apply(address, lambda s: on_timeout(s, timeout, self.now_ms))
+
+    def fire_pending(self) -> None:
+        """Fire every scheduled timeout once (the earliest-scheduled first)."""
+        for address in list(self.nodes):
+            pending, self.timeouts[address] = self.timeouts[address], []
+            for scheduled in sorted(pending, key=lambda t: t.delay_ms):
+                self.fire(address, scheduled.timeout)
