@@ -18,7 +18,7 @@ from consensus.ledger import BlockOutcome, build_block, compute_genesis_state, p
 from consensus.ledger.devnet import make_devnet_genesis, make_keys, sign_commit, sign_transaction
 from consensus.params import ChainParams
 from consensus.state import ChainState
-from consensus.transactions import SignedTransaction, TxBody
+from consensus.transactions import CreateTask, SignedTransaction, TxBody
 from consensus.validators import get_proposer
 
 CHAIN_ID = "ledger-test"
@@ -28,6 +28,18 @@ KEY_BY_ADDRESS = {k.address: k for k in (*VALIDATORS, *USERS)}
 STAKE = 1_000_000
 BALANCE = 1_000_000_000
 GENESIS_TIME = 1_000
+
+SPEC = CreateTask(
+    model_id="mlp-mnist",
+    initial_model_hash=b"\x11" * 32,
+    aggregation={"rule": "fedavg"},
+    min_deltas=2,
+    max_staleness=1,
+    clip_norm=5.0,
+    reward_per_delta=100,
+    reward_pool=250,
+    max_payload_bytes=1_000,
+)
 
 Parts = list[tuple[str, Any]]
 VECTORS: dict[str, Parts] = {}
