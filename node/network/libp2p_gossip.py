@@ -34,7 +34,12 @@ class GossipRouter:
         self._nursery = nursery
 
     def topic_peers(self, topic: str) -> frozenset[PeerId]:
-        return frozenset(pid.to_base58() for pid in self._pubsub.peer_topics.get(topic, ()))
+        """Peers a publish on ``topic`` goes to: the mesh if subscribed, else subscribers."""
+        mesh = getattr(self._pubsub.router, "mesh", {})
+        peers = mesh.get(topic) if topic in self._pubsub.topic_ids else None
+        if peers is None:
+            peers = self._pubsub.peer_topics.get(topic, set())
+        return frozenset(pid.to_base58() for pid in peers)
 
     async def subscribe(
         self, topic: str, validator: Validator

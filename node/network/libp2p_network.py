@@ -47,6 +47,7 @@ from node.network.values import (
 )
 
 logger = logging.getLogger(__name__)
+_CLOSE_GRACE_S = 5.0
 
 
 class Libp2pNetwork:
@@ -76,6 +77,7 @@ class Libp2pNetwork:
             await self._exit_stack.enter_async_context(
                 host.run(listen_addrs=parse_addrs(self._config.listen_addrs))
             )
+            self._exit_stack.push_async_callback(self._close_swarm)
             await self._exit_stack.enter_async_context(background_trio_service(stack.pubsub))
             await self._exit_stack.enter_async_context(background_trio_service(stack.gossipsub))
             self._nursery = await self._exit_stack.enter_async_context(trio.open_nursery())
@@ -114,6 +116,14 @@ class Libp2pNetwork:
             self._nursery.cancel_scope.cancel()
             self._nursery = None
         return await self._exit_stack.__aexit__(exc_type, exc, tb)
+
+    async def _close_swarm(self) -> None:
+        """Close connections and listeners explicitly; leaving ``host.run`` leaks sockets."""
+        with trio.CancelScope(shield=True), trio.move_on_after(_CLOSE_GRACE_S):
+            try:
+                await self._stack.host.get_network().close()
+            except Exception:
+                logger.warning("closing the swarm failed", exc_info=True)
 
     def _make_handler(self, kind: ProtocolKind) -> Callable[[INetStream], Awaitable[None]]:
         async def handle(net_stream: INetStream) -> None:

@@ -38,7 +38,7 @@ class NetworkPort(Protocol):
         ...
 
     def topic_peers(self, topic: str) -> frozenset[PeerId]:
-        """Connected peers known to be subscribed to ``topic``."""
+        """Peers our publish on ``topic`` reaches directly (gossipsub: the topic's mesh)."""
         ...
 
     async def publish(self, topic: str, data: bytes) -> None:
