@@ -1,0 +1,217 @@
+"""The discrete-event loop: N real BFT engines, a seeded network, invariants at every step.
+
+Every input of every node goes through one event queue ordered by (virtual time, insertion),
+so a run is a pure function of its settings and seed. Effects are carried out the way a node's
+driver would: votes and proposals are signed (through the node's behaviour), sent through the
+network model and fed back to the node itself; timeouts are scheduled; final blocks are checked
+for safety the moment they appear.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+from consensus.bft.events import (
+    Broadcast,
+    Effect,
+    EvidenceFound,
+    Finalized,
+    ProposalTxs,
+    RequestProposalTxs,
+    ScheduleTimeout,
+    SignProposal,
+    SignVote,
+)
+from consensus.bft.state import new_consensus_state
+from consensus.errors import ConsensusError
+from consensus.ledger import compute_genesis_state
+from consensus.messages import Proposal
+from consensus.params import ChainParams
+from node.sim.byzantine import Outgoing, Transformed, make_behaviour
+from node.sim.checker import SafetyChecker, ViolationKind
+from node.sim.config import SimConfig
+from node.sim.errors import DoubleSignRefusedError, UnsupportedEffectError
+from node.sim.events import Deliver, FireTimeout, GossipTick, LocalInput, SimEvent, Start
+from node.sim.genesis import build_genesis
+from node.sim.mempool import TransferMempool
+from node.sim.network import NetworkModel
+from node.sim.node import SimNode
+from node.sim.queue import EventQueue, Scheduled
+from node.sim.result import SeedResult
+from node.sim.signer import Signer, derive_keypair
+from node.sim.stats import RunStats
+from node.sim.sync import SyncService
+from node.sim.trace import TraceRecorder, describe
+from node.sim.verifier import CachingVerifier
+
+
+class Simulation:
+    """One seed's run of a scenario; call :meth:`run` once."""
+
+    def __init__(self, config: SimConfig, seed: int, params: ChainParams | None = None) -> None:
+        self.config = config
+        self.seed = seed
+        self.now = 0
+        self.queue: EventQueue[SimEvent] = EventQueue()
+        self.trace = TraceRecorder()
+        self.stats = RunStats()
+        self.verifier = CachingVerifier()
+        self.nodes = _build_nodes(config, seed, params, self.verifier)
+        self.index_of = {n.behaviour.signer.address: n.index for n in self.nodes}
+        self.checker = SafetyChecker(tuple(n.honest for n in self.nodes))
+        self.network = NetworkModel(config.network, config.validators, random.Random(f"net/{seed}"))
+        self.sync = SyncService(self)
+        self._honest_left = sum(n.honest for n in self.nodes)
+
+    def run(self) -> SeedResult:
+        started = time.perf_counter()
+        offsets = random.Random(f"ticks/{self.seed}")
+        for node in self.nodes:
+            self.queue.push(0, node.index, Start())
+            tick = offsets.randrange(self.config.gossip_interval_ms)
+            self.queue.push(tick, node.index, GossipTick())
+        deadline = self.config.liveness_deadline_ms
+        while self.queue and self._honest_left > 0:
+            item = self.queue.pop()
+            if item.time_ms > deadline:
+                break
+            self.now = item.time_ms
+            self._process(item)
+        return self.stats.to_result(self, time.perf_counter() - started)
+
+    # ---- events -------------------------------------------------------------------------
+
+    def _process(self, item: Scheduled[SimEvent]) -> None:
+        node, event = self.nodes[item.node], item.event
+        if isinstance(event, Deliver):
+            self.stats.delivered += 1
+            self.trace.record(self.now, node.index, f"in{event.src}", describe(event.message))
+            self.sync.on_deliver(node, event)
+        elif isinstance(event, LocalInput):
+            self.trace.record(self.now, node.index, "own", describe(event.message))
+            self.feed(node, event.message, node.honest)
+        elif isinstance(event, FireTimeout):
+            t = event.timeout
+            self.trace.record(self.now, node.index, "timeout", f"{t.height}:{t.round}:{t.step}")
+            self.feed(node, t, True)
+        elif isinstance(event, GossipTick):
+            self.trace.record(self.now, node.index, "tick", "")
+            self.queue.push(self.now + self.config.gossip_interval_ms, node.index, event)
+            self.sync.on_tick(node)
+        else:
+            self.trace.record(self.now, node.index, "start", "")
+            self.carry_out(node, node.start(self.now))
+
+    def feed(self, node: SimNode, message: object, from_honest: bool) -> None:
+        """Give ``message`` to ``node``'s engine and carry out the effects; count rejections."""
+        try:
+            effects = node.feed(message, self.now)  # type: ignore[arg-type]
+        except ConsensusError:
+            if from_honest:
+                self.stats.rejected_honest += 1
+            else:
+                self.stats.rejected_byzantine += 1
+            return
+        self.carry_out(node, effects)
+
+    # ---- effects ------------------------------------------------------------------------
+
+    def carry_out(self, node: SimNode, effects: tuple[Effect, ...]) -> None:
+        for effect in effects:
+            if isinstance(effect, SignVote):
+                vote = effect.vote
+                self._sign(node, vote.height, vote.round, vote, None)
+            elif isinstance(effect, SignProposal):
+                p = effect.proposal
+                self._sign(node, p.height, p.round, p, effect.block)
+            elif isinstance(effect, Broadcast):
+                if node.behaviour.is_sending():
+                    self.send(node.index, Outgoing(effect.message, node.behaviour.peers))
+            elif isinstance(effect, RequestProposalTxs):
+                txs = node.mempool.pick(node.state.chain)
+                answer = ProposalTxs(effect.height, effect.round, txs)
+                self.queue.push(self.now, node.index, LocalInput(answer))
+            elif isinstance(effect, ScheduleTimeout):
+                fire = FireTimeout(effect.timeout)
+                self.queue.push(self.now + effect.delay_ms, node.index, fire)
+            elif isinstance(effect, Finalized):
+                self._on_finalized(node, effect)
+            elif isinstance(effect, EvidenceFound):
+                self._on_evidence(node, effect)
+            else:
+                raise UnsupportedEffectError(f"unknown effect {type(effect).__name__}")
+
+    def _sign(self, node: SimNode, height: int, round_: int, what: object, block: object) -> None:
+        behaviour = node.behaviour
+        try:
+            if block is None:
+                transformed: Transformed = behaviour.on_vote(what)  # type: ignore[arg-type]
+            else:
+                transformed = behaviour.on_proposal(what, block)  # type: ignore[arg-type]
+        except DoubleSignRefusedError as exc:
+            self.checker.record_double_sign_request(self.now, node.index, height, str(exc))
+            return
+        node.record_sent(transformed, height, round_)
+        self.queue.push(self.now, node.index, LocalInput(transformed.own))
+        for out in transformed.outgoing:
+            self.send(node.index, out)
+        if isinstance(what, Proposal) and behaviour.is_sending():
+            for vote in node.get_pol_votes(what):
+                self.send(node.index, Outgoing(vote, behaviour.peers))
+
+    def send(self, src: int, out: Outgoing) -> None:
+        """Put ``out.message`` on the wire to each recipient through the network model."""
+        message, stats, now = out.message, self.stats, self.now
+        for dst in out.recipients:
+            stats.sent += 1
+            delay = self.network.get_delay(src, dst, now)
+            if delay is None:
+                stats.dropped += 1
+            else:
+                self.queue.push(now + delay, dst, Deliver(src, message))
+
+    def _on_finalized(self, node: SimNode, effect: Finalized) -> None:
+        if effect.ready_tasks:
+            raise UnsupportedEffectError("the simulated chain has no training tasks")
+        block = effect.finalized.block
+        node.record_final(effect.finalized, effect.state)
+        self.trace.record(self.now, node.index, "final", describe(effect.finalized))
+        self.checker.record_final(
+            self.now, node.index, block.height, block.hash, effect.state.app_hash
+        )
+        if node.honest:
+            self.stats.rounds.setdefault(block.height, effect.round)
+            if block.height == self.config.heights:
+                self._honest_left -= 1
+
+    def _on_evidence(self, node: SimNode, effect: EvidenceFound) -> None:
+        vote = effect.evidence.vote_a.vote
+        culprit = self.index_of.get(vote.validator, -1)
+        self.stats.evidence.add((culprit, vote.height, vote.round, int(vote.vote_type)))
+        if culprit >= 0 and self.nodes[culprit].honest:
+            detail = f"evidence against honest node {culprit} found by node {node.index}"
+            self.checker.record_violation(
+                ViolationKind.FALSE_EVIDENCE, self.now, node.index, vote.height, detail
+            )
+
+
+def _build_nodes(
+    config: SimConfig, seed: int, params: ChainParams | None, verifier: CachingVerifier
+) -> list[SimNode]:
+    n = config.validators
+    choices = random.Random(f"choices/{seed}")
+    keypairs = tuple(derive_keypair(seed, i) for i in range(n))
+    chain = compute_genesis_state(build_genesis(keypairs, config.stakes, config.chain_id, params))
+    byzantine = sorted(choices.sample(range(n), config.byzantine))
+    policy_of = {i: config.policies[k % len(config.policies)] for k, i in enumerate(byzantine)}
+    nodes = []
+    for i, kp in enumerate(keypairs):
+        policy = policy_of.get(i)
+        peers = tuple(j for j in range(n) if j != i)
+        signer = Signer(kp, guarded=policy is None)
+        behaviour = make_behaviour(policy, signer, config.chain_id, peers, choices)
+        mempool = TransferMempool(kp, keypairs[(i + 1) % n].address, config.txs_per_proposal)
+        state = new_consensus_state(chain, kp.address, verifier)
+        nodes.append(SimNode(i, state, behaviour, mempool))
+    return nodes

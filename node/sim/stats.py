@@ -1,0 +1,55 @@
+"""Counters of one run and their conversion into a :class:`SeedResult`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from consensus.primitives import Height, Round
+from node.sim.result import SeedResult
+
+if TYPE_CHECKING:
+    from node.sim.runner import Simulation
+
+
+@dataclass
+class RunStats:
+    """Mutable tallies kept by the event loop."""
+
+    sent: int = 0
+    delivered: int = 0
+    dropped: int = 0
+    rejected_honest: int = 0
+    rejected_byzantine: int = 0
+    rounds: dict[Height, Round] = field(default_factory=dict)
+    evidence: set[tuple[int, int, int, int]] = field(default_factory=set)
+
+    def get_rounds_per_height(self) -> float:
+        """Mean number of rounds a height took (1.0 = every height decided in round 0)."""
+        if not self.rounds:
+            return 0.0
+        return sum(r + 1 for r in self.rounds.values()) / len(self.rounds)
+
+    def to_result(self, sim: Simulation, wall_seconds: float) -> SeedResult:
+        checker = sim.checker
+        reached = checker.get_min_honest_height()
+        violations = tuple(checker.violations)
+        return SeedResult(
+            seed=sim.seed,
+            trace_hash=sim.trace.hexdigest(),
+            target_height=sim.config.heights,
+            heights_final_min=reached,
+            rounds_per_height=self.get_rounds_per_height(),
+            safety_violations=tuple(v for v in violations if v.kind.is_safety),
+            other_violations=tuple(v for v in violations if not v.kind.is_safety),
+            liveness_failure=reached < sim.config.heights,
+            evidence=len(self.evidence),
+            rejected_byzantine=self.rejected_byzantine,
+            rejected_honest=self.rejected_honest,
+            messages_sent=self.sent,
+            messages_delivered=self.delivered,
+            messages_dropped=self.dropped,
+            events=sim.trace.events,
+            virtual_ms=sim.now,
+            wall_seconds=wall_seconds,
+        )
