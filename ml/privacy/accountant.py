@@ -50,6 +50,8 @@ class RdpAccountant:
         (epsilon, delta)-DP."""
         if not 0.0 < delta < 1.0:
             raise PrivacyError(f"delta must be in (0, 1), got {delta}")
+        if not any(self.totals):
+            return 0.0  # nothing released yet
         best = math.inf
         for alpha, rdp in zip(self.orders, self.totals, strict=True):
             eps = rdp + math.log1p(-1.0 / alpha) - (math.log(delta) + math.log(alpha)) / (alpha - 1)
