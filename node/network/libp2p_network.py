@@ -9,7 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 import multiaddr
 import trio
@@ -46,6 +46,9 @@ from node.network.values import (
     get_protocol_id,
 )
 
+if TYPE_CHECKING:
+    from trio_typing import TaskStatus  # trio-stubs (from trio-typing) hide trio.TaskStatus
+
 logger = logging.getLogger(__name__)
 _CLOSE_GRACE_S = 5.0
 
@@ -63,6 +66,7 @@ class Libp2pNetwork:
         self._gossip = GossipRouter(self._stack.pubsub, self._guard, config)
         self._nursery: trio.Nursery | None = None
         self._exit_stack = AsyncExitStack()
+        self._stop = trio.Event()
 
     @property
     def peer_id(self) -> PeerId:
@@ -72,21 +76,42 @@ class Libp2pNetwork:
         return [str(addr) for addr in self._stack.host.get_addrs()]
 
     async def __aenter__(self) -> Self:
-        stack, host = self._stack, self._stack.host
+        outer = await self._exit_stack.enter_async_context(trio.open_nursery())
         try:
-            await self._exit_stack.enter_async_context(
-                host.run(listen_addrs=parse_addrs(self._config.listen_addrs))
-            )
-            self._exit_stack.push_async_callback(self._close_swarm)
-            await self._exit_stack.enter_async_context(background_trio_service(stack.pubsub))
-            await self._exit_stack.enter_async_context(background_trio_service(stack.gossipsub))
-            self._nursery = await self._exit_stack.enter_async_context(trio.open_nursery())
-            await stack.pubsub.wait_until_ready()
+            await outer.start(self._serve)
         except BaseException:
+            self._stop.set()
             await self._exit_stack.aclose()
             raise
-        self._start(self._nursery)
         return self
+
+    async def _serve(self, *, task_status: "TaskStatus[None]" = trio.TASK_STATUS_IGNORED) -> None:
+        """Task: run the stack, shielded, until ``__aexit__`` asks for an orderly shutdown.
+
+        Shielded because a cancellation that reaches py-libp2p's tasks all at once leaves
+        sockets open; on stop we cancel our tasks, then close the swarm, then the services.
+        """
+        with trio.CancelScope(shield=True):
+            async with AsyncExitStack() as stack:
+                await self._enter_stack(stack)
+                task_status.started()
+                await self._stop.wait()
+                if self._nursery is not None:
+                    self._nursery.cancel_scope.cancel()
+                    self._nursery = None
+                stack.enter_context(trio.move_on_after(_CLOSE_GRACE_S * 2))
+
+    async def _enter_stack(self, stack: AsyncExitStack) -> None:
+        libp2p, host = self._stack, self._stack.host
+        await stack.enter_async_context(
+            host.run(listen_addrs=parse_addrs(self._config.listen_addrs))
+        )
+        stack.push_async_callback(self._close_swarm)
+        await stack.enter_async_context(background_trio_service(libp2p.pubsub))
+        await stack.enter_async_context(background_trio_service(libp2p.gossipsub))
+        self._nursery = await stack.enter_async_context(trio.open_nursery())
+        await libp2p.pubsub.wait_until_ready()
+        self._start(self._nursery)
 
     def _start(self, nursery: trio.Nursery) -> None:
         libp2p_patches.set_violation_listener(self._stack.pubsub, self._on_pubsub_violation)
@@ -112,14 +137,12 @@ class Libp2pNetwork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool | None:
-        if self._nursery is not None:
-            self._nursery.cancel_scope.cancel()
-            self._nursery = None
+        self._stop.set()
         return await self._exit_stack.__aexit__(exc_type, exc, tb)
 
     async def _close_swarm(self) -> None:
         """Close connections and listeners explicitly; leaving ``host.run`` leaks sockets."""
-        with trio.CancelScope(shield=True), trio.move_on_after(_CLOSE_GRACE_S):
+        with trio.move_on_after(_CLOSE_GRACE_S):
             try:
                 await self._stack.host.get_network().close()
             except Exception:

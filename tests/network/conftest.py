@@ -4,6 +4,7 @@ import hashlib
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import pytest
 import trio
@@ -13,6 +14,9 @@ from node.network.memory import MemoryHub, MemoryNetwork
 from node.network.peer_id import compute_peer_id
 from node.network.port import NetworkPort
 from node.network.store import MemoryStore
+
+if TYPE_CHECKING:
+    from trio_typing import TaskStatus  # trio-stubs (from trio-typing) hide trio.TaskStatus
 
 CHAIN = "testchain"
 GENESIS = hashlib.sha256(b"genesis").digest()
@@ -87,7 +91,7 @@ StartFn = Callable[..., Awaitable[tuple[NetworkPort, MemoryStore]]]
 
 
 async def run_node(
-    node: NetworkPort, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+    node: NetworkPort, *, task_status: "TaskStatus[None]" = trio.TASK_STATUS_IGNORED
 ) -> None:
     """Task: run ``node`` until cancelled."""
     async with node:
