@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import typer
 
+from node.cli.sim import sim_app
+
 app = typer.Typer(
     name="deltachain",
     help="Deltachain: federated learning coordinated by a DPoS BFT chain.",
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+app.add_typer(sim_app, name="sim")
 
 
 @app.callback()

@@ -143,7 +143,7 @@ class SimConfig:
         if self.byzantine > max_faulty(self.validators) and not self.allow_unsafe:
             raise SimConfigError(
                 f"{self.byzantine} Byzantine of {self.validators} exceeds "
-                f"f = {max_faulty(self.validators)}; pass allow_unsafe to try anyway"
+                f"f = {max_faulty(self.validators)}; allow_unsafe (--allow-unsafe) to try anyway"
             )
         if self.byzantine and not self.policies:
             raise SimConfigError("Byzantine validators need at least one policy")

@@ -24,11 +24,10 @@ class RunStats:
     rounds: dict[Height, Round] = field(default_factory=dict)
     evidence: set[tuple[int, int, int, int]] = field(default_factory=set)
 
-    def get_rounds_per_height(self) -> float:
-        """Mean number of rounds a height took (1.0 = every height decided in round 0)."""
-        if not self.rounds:
-            return 0.0
-        return sum(r + 1 for r in self.rounds.values()) / len(self.rounds)
+    def get_rounds_per_height(self, up_to: Height) -> float:
+        """Mean rounds a height up to ``up_to`` took (1.0 = every height decided in round 0)."""
+        rounds = [r + 1 for h, r in self.rounds.items() if h <= up_to]
+        return sum(rounds) / len(rounds) if rounds else 0.0
 
     def to_result(self, sim: Simulation, wall_seconds: float) -> SeedResult:
         checker = sim.checker
@@ -39,7 +38,7 @@ class RunStats:
             trace_hash=sim.trace.hexdigest(),
             target_height=sim.config.heights,
             heights_final_min=reached,
-            rounds_per_height=self.get_rounds_per_height(),
+            rounds_per_height=self.get_rounds_per_height(sim.config.heights),
             safety_violations=tuple(v for v in violations if v.kind.is_safety),
             other_violations=tuple(v for v in violations if not v.kind.is_safety),
             liveness_failure=reached < sim.config.heights,
