@@ -1,19 +1,30 @@
 """valid(v) of the paper: the block applies to the chain and names a plausible proposer.
 
-``process_block`` runs at most once per block hash and height; its outcome is cached in the
-round state (and reused when the block is decided, so deciding costs no second application).
+``process_block`` runs at most once per block hash and height in a node: its outcome is cached in
+the round state and reused when the block is decided. Across nodes that hold the very same
+parent ``ChainState`` object (the simulator's nodes, which all start from one genesis object and
+then share every outcome), a small memo keyed by that object's identity runs it once in all:
+``process_block`` is a pure function of (state, block), so sharing changes no verdict.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Final
 
 from consensus.bft.state import AppliedBlock, ConsensusState, with_rs
 from consensus.block import Block
+from consensus.crypto import Verifier
 from consensus.errors import ConsensusError
 from consensus.ledger import process_block
-from consensus.primitives import Address, Round
+from consensus.primitives import Address, Hash32, Round
+from consensus.state import ChainState
 from consensus.validators import ValidatorSet, get_proposer
+
+MEMO_SIZE: Final = 256
+
+_MemoKey = tuple[int, Hash32, int]
+_memo: dict[_MemoKey, tuple[ChainState, Verifier, AppliedBlock | None]] = {}
 
 
 def apply_cached(state: ConsensusState, block: Block) -> tuple[ConsensusState, AppliedBlock | None]:
@@ -22,14 +33,27 @@ def apply_cached(state: ConsensusState, block: Block) -> tuple[ConsensusState, A
     validity = state.rs.validity
     if block_hash in validity:
         return state, validity[block_hash]
+    applied = compute_applied(state.chain, block, state.verify)
+    rs = replace(state.rs, validity={**validity, block_hash: applied})
+    return with_rs(state, rs), applied
+
+
+def compute_applied(chain: ChainState, block: Block, verify: Verifier) -> AppliedBlock | None:
+    """``process_block`` as an AppliedBlock, or None if it raises; memoised by identity."""
+    key = (id(chain), block.hash, id(verify))
+    hit = _memo.get(key)
+    if hit is not None and hit[0] is chain and hit[1] is verify:
+        return hit[2]
     try:
-        outcome = process_block(state.chain, block, state.verify)
+        outcome = process_block(chain, block, verify)
     except ConsensusError:
         applied = None
     else:
         applied = AppliedBlock(outcome.state, tuple(outcome.ready_tasks))
-    rs = replace(state.rs, validity={**validity, block_hash: applied})
-    return with_rs(state, rs), applied
+    if len(_memo) >= MEMO_SIZE:
+        del _memo[next(iter(_memo))]
+    _memo[key] = (chain, verify, applied)  # holding ``chain`` keeps its id from being reused
+    return applied
 
 
 def is_proposer_plausible(

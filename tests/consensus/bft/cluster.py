@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from consensus.bft.engine import (
     on_proposal,
@@ -31,15 +32,18 @@ from consensus.bft.events import (
     Timeout,
 )
 from consensus.bft.state import ConsensusState, new_consensus_state
+from consensus.block import Block, Commit
 from consensus.crypto import KeyPair
-from consensus.ledger import compute_genesis_state
+from consensus.ledger import build_block, compute_genesis_state
 from consensus.ledger.devnet import make_devnet_genesis, make_keys
-from consensus.messages import Proposal, SignedProposal, SignedVote, Vote
+from consensus.messages import Proposal, SignedProposal, SignedVote, Vote, VoteType
 from consensus.params import ChainParams
 from consensus.primitives import Address
 from consensus.state import ChainState
+from consensus.validators import get_proposer
 
 CHAIN_ID = "bft-test"
+E = TypeVar("E")
 Message = SignedVote | ProposalMessage
 
 
@@ -145,3 +149,63 @@ class Cluster:
             pending, self.timeouts[address] = self.timeouts[address], []
             for scheduled in sorted(pending, key=lambda t: t.delay_ms):
                 self.fire(address, scheduled.timeout)
+
+
+def get_key_of(keys: tuple[KeyPair, ...], address: Address) -> KeyPair:
+    return next(k for k in keys if k.address == address)
+
+
+def get_proposer_key(keys: tuple[KeyPair, ...], chain: ChainState, round_: int) -> KeyPair:
+    """The key of the proposer of ``round_`` at height ``chain.height + 1``."""
+    return get_key_of(keys, get_proposer(chain.validators, round_))
+
+
+def propose(
+    key: KeyPair,
+    chain: ChainState,
+    round_: int,
+    *,
+    pol_round: int = -1,
+    block: Block | None = None,
+    time_ms: int | None = None,
+    last_commit: Commit | None = None,
+) -> ProposalMessage:
+    """A signed proposal by ``key`` of ``block`` (default: a fresh empty block by ``key``)."""
+    if block is None:
+        stamp = chain.time_ms + 1 + round_ if time_ms is None else time_ms
+        block = build_block(chain, (), key.address, stamp, last_commit)
+    proposal = Proposal(chain.height + 1, round_, pol_round, block.hash, key.address)
+    return sign_proposal(key, SignProposal(proposal, block))
+
+
+def vote(
+    key: KeyPair, vote_type: VoteType, height: int, round_: int, block_hash: bytes | None
+) -> SignedVote:
+    return sign_vote(key, Vote(vote_type, height, round_, block_hash, key.address))
+
+
+def get_effects_of(effects: tuple[Effect, ...], kind: type[E]) -> list[E]:
+    return [e for e in effects if isinstance(e, kind)]
+
+
+def feed_own(
+    key: KeyPair, result: tuple[ConsensusState, tuple[Effect, ...]]
+) -> tuple[ConsensusState, tuple[Effect, ...]]:
+    """Sign our own SignVote effects of a handler's result and feed them back, as a shell does.
+
+    Returns the final state and every effect seen on the way.
+    """
+    state, effects = result
+    seen = list(effects)
+    pending = [e for e in effects if isinstance(e, SignVote)]
+    while pending:
+        signed = sign_vote(key, pending.pop(0).vote)
+        state, more = on_vote(state, signed, 0)
+        seen.extend(more)
+        pending.extend(e for e in more if isinstance(e, SignVote))
+    return state, tuple(seen)
+
+
+def get_own_votes(effects: tuple[Effect, ...]) -> list[tuple[VoteType, bytes | None]]:
+    """(type, block hash) of every vote the engine asked to sign, in order."""
+    return [(e.vote.vote_type, e.vote.block_hash) for e in effects if isinstance(e, SignVote)]
