@@ -45,8 +45,8 @@ def compute_genesis_state(genesis: Genesis) -> ChainState:
 def _genesis_candidates(genesis: Genesis) -> dict[Address, Candidate]:
     candidates: dict[Address, Candidate] = {}
     for entry in genesis.candidates:
-        if entry.address in candidates:
-            raise InvalidParamsError(f"candidate {entry.address.hex()[:16]} listed twice")
+        if entry.address in candidates or entry.address == FEE_COLLECTOR:
+            raise InvalidParamsError(f"candidate {entry.address.hex()[:16]} is duplicate/reserved")
         if not entry.moniker.strip() or not entry.moniker.isprintable():
             raise InvalidParamsError("a candidate moniker must be non-blank printable text")
         candidates[entry.address] = Candidate(moniker=entry.moniker, registered_at=0)

@@ -50,7 +50,13 @@ def bad_geneses() -> list[tuple[Genesis, str]]:
             dataclasses.replace(BASE, accounts=(*BASE.accounts, GenesisAccount(FEE_COLLECTOR))),
             "reserved",
         ),
-        (dataclasses.replace(BASE, candidates=BASE.candidates * 2), "twice"),
+        (dataclasses.replace(BASE, candidates=BASE.candidates * 2), "duplicate"),
+        (
+            dataclasses.replace(
+                BASE, candidates=(*BASE.candidates, GenesisCandidate(FEE_COLLECTOR, "fees"))
+            ),
+            "reserved",
+        ),
         (dataclasses.replace(BASE, candidates=(GenesisCandidate(V[0], ""),)), "moniker"),
         (dataclasses.replace(BASE, candidates=()), "not a candidate"),
         (
