@@ -9,12 +9,20 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from consensus.bft.events import TaskAggregation
 from consensus.errors import ConsensusError
-from consensus.ledger import compute_supply, process_aggregations, process_transaction
+from consensus.genesis import GenesisTask
+from consensus.ledger import (
+    compute_genesis_state,
+    compute_supply,
+    process_aggregations,
+    process_transaction,
+)
+from consensus.ledger.devnet import make_devnet_genesis
 from consensus.messages import SignedVote, Vote, VoteType
 from consensus.state import ChainState
 from consensus.transactions import (
@@ -28,14 +36,15 @@ from consensus.transactions import (
     VoteCandidates,
 )
 from tests.consensus.ledger.chain import (
+    BALANCE,
     CHAIN_ID,
     KEY_BY_ADDRESS,
     SPEC,
+    STAKE,
     USERS,
     VALIDATORS,
     Chain,
     make_params,
-    make_state,
     make_tx,
 )
 
@@ -60,7 +69,8 @@ actions = st.one_of(
     st.tuples(st.just("task"), key_index, amounts),
     st.tuples(st.just("delta"), key_index, st.integers(1, 3), st.integers(0, 2)),
     st.tuples(st.just("evidence"), key_index, key_index),
-    st.tuples(st.just("block"), st.integers(-1, len(VALIDATORS) - 1)),
+    st.tuples(st.just("block"), st.sampled_from([-1, 3, 3])),
+    st.tuples(st.just("block"), st.sampled_from([-1, 3, 3])),
     st.tuples(st.just("aggregate"), st.integers(0, 7)),
 )
 
@@ -116,7 +126,12 @@ class Runner:
     """Applies actions to a chain, keeping a mempool of transactions that applied."""
 
     def __init__(self) -> None:
-        self.chain = Chain(make_state(PARAMS))
+        genesis = make_devnet_genesis(
+            CHAIN_ID, VALIDATORS, PARAMS, stake=STAKE, balance=BALANCE, others=USERS
+        )
+        task = GenesisTask(USERS[0].address, dataclasses.replace(SPEC, reward_pool=1_000))
+        genesis = dataclasses.replace(genesis, tasks=(task,))
+        self.chain = Chain(compute_genesis_state(genesis))
         self.pending = self.chain.state
         self.mempool: list[SignedTransaction] = []
         self.genesis_supply = compute_supply(self.chain.state)
@@ -128,12 +143,16 @@ class Runner:
             self.chain = self.chain.apply(block, signers_without(self.chain, action[1]))
             self.mempool, self.pending = [], self.chain.state
             self.check(self.chain.state)
+            jailed = [c for c in self.pending.candidates.values() if c.jailed_until]
+            event(f"blocks with a downtime jail on record: {bool(jailed)}")
         elif action[0] == "aggregate":
             if not self.mempool:
                 self.chain = dataclasses.replace(
                     self.chain, state=aggregate(self.chain.state, action[1])
                 )
                 self.pending = self.chain.state
+                self.check(self.pending)
+                event("aggregated")
         else:
             self.submit(action)
 
@@ -158,12 +177,23 @@ class Runner:
             assert min(account.balance, account.bonded) >= 0
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.lists(actions, max_size=30))
-def test_invariants_supply_is_conserved_except_rewards_and_slashes(steps):
+def run_steps(steps):
     runner = Runner()
     for action in steps:
         runner.step(action)
     runner.step(("block", -1))
     state = runner.chain.state
     assert compute_supply(state) == runner.genesis_supply + state.minted - state.burned
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(actions, max_size=40))
+def test_invariants_supply_is_conserved_except_rewards_and_slashes(steps):
+    run_steps(steps)
+
+
+@pytest.mark.slow
+@settings(max_examples=3_000, deadline=None)
+@given(st.lists(actions, max_size=120))
+def test_invariants_supply_is_conserved_over_long_histories(steps):
+    run_steps(steps)
