@@ -1,12 +1,13 @@
 """A tiny deterministic driver for engine tests: real keys, real signatures, a message queue.
 
 It carries out effects the way a node's shell would: signs (SignVote/SignProposal), delivers to
-every node including the signer, answers RequestProposalTxs with an empty mempool and keeps
+every node including the signer, answers RequestProposalTxs with its ``mempool`` and keeps
 scheduled timeouts until the test fires them. Tests choose delivery order and drops.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,12 +35,14 @@ from consensus.bft.events import (
 from consensus.bft.state import ConsensusState, new_consensus_state
 from consensus.block import Block, Commit
 from consensus.crypto import KeyPair
+from consensus.genesis import GenesisTask
 from consensus.ledger import build_block, compute_genesis_state
 from consensus.ledger.devnet import make_devnet_genesis, make_keys
 from consensus.messages import Proposal, SignedProposal, SignedVote, Vote, VoteType
 from consensus.params import ChainParams
 from consensus.primitives import Address
 from consensus.state import ChainState
+from consensus.transactions import SignedTransaction
 from consensus.validators import get_proposer
 
 CHAIN_ID = "bft-test"
@@ -48,12 +51,12 @@ Message = SignedVote | ProposalMessage
 
 
 def make_chain(
-    count: int = 4, params: ChainParams | None = None
+    count: int = 4, params: ChainParams | None = None, tasks: tuple[GenesisTask, ...] = ()
 ) -> tuple[tuple[KeyPair, ...], ChainState]:
     """``count`` validator keys (sorted by address) and the genesis state they validate."""
     keys = tuple(sorted(make_keys(count, namespace=7), key=lambda k: k.address))
     genesis = make_devnet_genesis(CHAIN_ID, keys, params or ChainParams(max_validators=count))
-    return keys, compute_genesis_state(genesis)
+    return keys, compute_genesis_state(dataclasses.replace(genesis, tasks=tasks))
 
 
 def sign_vote(key: KeyPair, vote: Vote) -> SignedVote:
@@ -77,12 +80,27 @@ class Cluster:
     timeouts: dict[Address, list[ScheduleTimeout]] = field(default_factory=dict)
     finalized: dict[Address, list[Finalized]] = field(default_factory=dict)
     evidence: list[EvidenceFound] = field(default_factory=list)
+    mempool: tuple[SignedTransaction, ...] = ()
+    """What every proposer offers when asked for transactions."""
+    log: dict[Address, list[Effect]] = field(default_factory=dict)
+    """Every effect each node's engine returned, in order."""
+    held: set[Address] = field(default_factory=set)
+    """Nodes whose inbox ``run`` leaves alone (messages pile up until the test delivers them)."""
 
     @classmethod
-    def start(cls, keys: tuple[KeyPair, ...], chain: ChainState) -> Cluster:
-        cluster = cls({k.address: k for k in keys}, {})
+    def start(
+        cls,
+        keys: tuple[KeyPair, ...],
+        chain: ChainState,
+        mempool: tuple[SignedTransaction, ...] = (),
+        observers: tuple[Address, ...] = (),
+    ) -> Cluster:
+        """Validators for ``keys`` and full nodes (no key) at ``observers``, all started."""
+        cluster = cls({k.address: k for k in keys}, {}, mempool=mempool)
         for key in keys:
             cluster.add_node(key.address, new_consensus_state(chain, key.address))
+        for address in observers:
+            cluster.add_node(address, new_consensus_state(chain, None))
         for address in list(cluster.nodes):
             cluster.nodes[address], effects = on_start(cluster.nodes[address], cluster.now_ms)
             cluster.carry_out(address, effects)
@@ -93,6 +111,7 @@ class Cluster:
         self.inbox[address] = deque()
         self.timeouts[address] = []
         self.finalized[address] = []
+        self.log[address] = []
 
     def broadcast(self, message: Message) -> None:
         for queue in self.inbox.values():
@@ -100,13 +119,14 @@ class Cluster:
 
     def carry_out(self, address: Address, effects: tuple[Effect, ...]) -> None:
         key = self.keys.get(address)
+        self.log[address].extend(effects)
         for effect in effects:
             if isinstance(effect, SignVote) and key is not None:
                 self.broadcast(sign_vote(key, effect.vote))
             elif isinstance(effect, SignProposal) and key is not None:
                 self.broadcast(sign_proposal(key, effect))
             elif isinstance(effect, RequestProposalTxs):
-                self.answer(address, ProposalTxs(effect.height, effect.round, ()))
+                self.answer(address, ProposalTxs(effect.height, effect.round, self.mempool))
             elif isinstance(effect, ScheduleTimeout):
                 self.timeouts[address].append(effect)
             elif isinstance(effect, Finalized):
@@ -133,9 +153,9 @@ class Cluster:
 
     def run(self, accept: Callable[[Address, Message], bool] = lambda a, m: True) -> None:
         """Deliver queued messages round-robin until every inbox is empty."""
-        while any(self.inbox.values()):
+        while any(q for a, q in self.inbox.items() if a not in self.held):
             for address, queue in self.inbox.items():
-                if queue:
+                if queue and address not in self.held:
                     message = queue.popleft()
                     if accept(address, message):
                         self.deliver(address, message)
@@ -145,7 +165,7 @@ class Cluster:
 
     def fire_pending(self) -> None:
         """Fire every scheduled timeout once (the earliest-scheduled first)."""
-        for address in list(self.nodes):
+        for address in [a for a in self.nodes if a not in self.held]:
             pending, self.timeouts[address] = self.timeouts[address], []
             for scheduled in sorted(pending, key=lambda t: t.delay_ms):
                 self.fire(address, scheduled.timeout)
