@@ -7,8 +7,9 @@ names only the parameters the rule uses, so one spec has exactly one dict form.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, cast, get_args
+from typing import Any, Literal, cast, get_args
 
 from ml.errors import SpecError, UnknownModelError
 from ml.models import get_model_spec
@@ -78,7 +79,7 @@ class AggregationSpec:
     @staticmethod
     def from_dict(raw: object) -> AggregationSpec:
         """Parse the dict form; raises SpecError for unknown keys, wrong types or bad values."""
-        if not isinstance(raw, dict):
+        if not isinstance(raw, Mapping):
             raise SpecError(f"spec must be a dict, got {type(raw).__name__}")
         rule = raw.get("rule")
         if not isinstance(rule, str) or rule not in _RULE_PARAMS:
@@ -98,26 +99,44 @@ class AggregationSpec:
         )
 
 
+def spec_from_task(
+    model_id: str, aggregation: Mapping[str, object], clip_norm: float, min_deltas: int
+) -> AggregationSpec:
+    """The spec from a CreateTask's fields: `aggregation` holds the rule, its parameters and
+    optionally server_lr; the model id, clipping bound and minimum come from the task."""
+    if set(aggregation) & {"model_id", "clip_norm", "min_deltas"}:
+        raise SpecError("model_id, clip_norm and min_deltas belong to the task, not the rule")
+    raw = {**aggregation, "model_id": model_id, "clip_norm": clip_norm, "min_deltas": min_deltas}
+    return AggregationSpec.from_dict(raw)
+
+
+def compute_rule_dict(spec: AggregationSpec) -> dict[str, SpecValue]:
+    """The task's `aggregation` map for `spec`: the rule, its parameters, server_lr if not 1."""
+    full = spec.to_dict()
+    keep = ("rule", *_RULE_PARAMS[spec.rule]) + (("server_lr",) if spec.server_lr != 1.0 else ())
+    return {key: full[key] for key in keep}
+
+
 def _validate_positive(name: str, value: float) -> None:
     if not (isinstance(value, float) and math.isfinite(value) and value > 0.0):
         raise SpecError(f"{name} must be a finite float > 0, got {value!r}")
 
 
-def _get_str(raw: dict[object, object], key: str) -> str:
+def _get_str(raw: Mapping[Any, object], key: str) -> str:
     value = raw.get(key)
     if not isinstance(value, str):
         raise SpecError(f"{key} must be a str, got {type(value).__name__}")
     return value
 
 
-def _get_int(raw: dict[object, object], key: str, default: int) -> int:
+def _get_int(raw: Mapping[Any, object], key: str, default: int) -> int:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int):
         raise SpecError(f"{key} must be an int, got {type(value).__name__}")
     return value
 
 
-def _get_float(raw: dict[object, object], key: str, default: float) -> float:
+def _get_float(raw: Mapping[Any, object], key: str, default: float) -> float:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise SpecError(f"{key} must be a number, got {type(value).__name__}")

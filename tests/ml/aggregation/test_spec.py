@@ -1,6 +1,6 @@
 import pytest
 
-from ml.aggregation.spec import RULES, AggregationSpec
+from ml.aggregation.spec import RULES, AggregationSpec, compute_rule_dict, spec_from_task
 from ml.errors import SpecError
 
 BASE = {"model_id": "mlp-digits", "clip_norm": 2.0}
@@ -57,3 +57,16 @@ def test_spec_from_dict_rejects_bad_input(raw, match):
 def test_spec_constructor_rejects_parameters_the_rule_ignores():
     with pytest.raises(SpecError, match="takes no parameter f"):
         AggregationSpec("mlp-digits", "median", 1.0, f=2)
+
+
+def test_spec_from_task_fields_and_back_to_the_rule_map():
+    spec = spec_from_task("mlp-digits", {"rule": "krum", "f": 1}, clip_norm=2.0, min_deltas=5)
+    assert spec == AggregationSpec("mlp-digits", "krum", 2.0, min_deltas=5, f=1)
+    assert compute_rule_dict(spec) == {"rule": "krum", "f": 1}
+    slow = spec_from_task("mlp-digits", {"rule": "median", "server_lr": 0.5}, 1.0, 1)
+    assert compute_rule_dict(slow) == {"rule": "median", "server_lr": 0.5}
+
+
+def test_spec_from_task_refuses_task_fields_inside_the_rule_map():
+    with pytest.raises(SpecError, match="belong to the task"):
+        spec_from_task("mlp-digits", {"rule": "median", "clip_norm": 9.0}, 1.0, 1)
