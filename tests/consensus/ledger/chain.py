@@ -12,9 +12,20 @@ import functools
 from collections.abc import Callable, Generator, Iterable
 from typing import Any
 
+import pytest
+
 from consensus.block import Block, Commit
 from consensus.crypto import KeyPair
-from consensus.ledger import BlockOutcome, build_block, compute_genesis_state, process_block
+from consensus.encoding import encode
+from consensus.errors import ConsensusError
+from consensus.ledger import (
+    BlockOutcome,
+    build_block,
+    compute_genesis_state,
+    process_aggregations,
+    process_block,
+    process_transaction,
+)
 from consensus.ledger.devnet import make_devnet_genesis, make_keys, sign_commit, sign_transaction
 from consensus.params import ChainParams
 from consensus.state import ChainState
@@ -46,16 +57,53 @@ VECTORS: dict[str, Parts] = {}
 
 
 def vector(fn: Callable[..., Generator[tuple[str, Any], None, None]]) -> Callable[..., None]:
-    """Run a generator test and record its parts as a reusable vector."""
+    """Run a generator test, replay its operation on its pre-state and keep its parts.
+
+    The replay checks that the vector stands on its own: applying the operation to ``pre``
+    gives a state with the hash of ``post`` (or raises a ConsensusError when ``post`` is None),
+    and every part has a canonical encoding.
+    """
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> None:
         parts = list(fn(*args, **kwargs))
         names = [name for name, _ in parts]
-        assert names[0] == "pre" and names[-1] == "post", names
+        assert len(parts) == 3 and names[0] == "pre" and names[2] == "post", names
+        replay(parts[0][1], parts[1], parts[2][1])
+        for _, value in parts:
+            encode(value)
         VECTORS[fn.__name__] = parts
 
     return run
+
+
+def replay(pre: ChainState, operation: tuple[str, Any], post: ChainState | None) -> None:
+    name, value = operation
+    apply: Callable[[ChainState, Any], ChainState] = {
+        "tx": process_transaction,
+        "block": lambda state, block: process_block(state, block).state,
+        "aggregations": process_aggregations,
+    }[name]
+    if post is None:
+        try:
+            apply(pre, value)
+        except ConsensusError:
+            return
+        raise AssertionError("the vector expects a rejection")
+    assert apply(pre, value).app_hash == post.app_hash
+
+
+def reject(
+    state: ChainState, stx: SignedTransaction, error: type[Exception], match: str
+) -> Generator[tuple[str, Any], None, None]:
+    """Vector parts for a rejected transaction; checks the error and that ``state`` is intact."""
+    before = state.app_hash
+    yield "pre", state
+    yield "tx", stx
+    with pytest.raises(error, match=match):
+        process_transaction(state, stx)
+    assert dataclasses.replace(state).app_hash == before
+    yield "post", None
 
 
 def make_params(**changes: int) -> ChainParams:

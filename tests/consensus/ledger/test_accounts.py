@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from consensus.errors import InvalidSignatureError, InvalidTransactionError
 from consensus.ledger import FEE_COLLECTOR, compute_supply, process_transaction
 from consensus.ledger.devnet import make_keys, sign_transaction
 from consensus.transactions import SignedTransaction, Transaction, Transfer
-from tests.consensus.ledger.chain import BALANCE, CHAIN_ID, USERS, make_state, make_tx, vector
+from tests.consensus.ledger.chain import (
+    BALANCE,
+    CHAIN_ID,
+    USERS,
+    make_state,
+    make_tx,
+    reject,
+    vector,
+)
 
 ALICE, BOB = USERS[0], USERS[1]
 
@@ -51,17 +57,6 @@ def test_accounts_transfer_to_self_only_costs_the_fee():
     post = process_transaction(state, stx)
     assert post.get_account(ALICE.address).balance == BALANCE - 2
     yield "post", post
-
-
-def reject(state, stx, error, match):
-    """Vector parts for a rejected transaction; also checks that ``state`` is unchanged."""
-    before = state.app_hash
-    yield "pre", state
-    yield "tx", stx
-    with pytest.raises(error, match=match):
-        process_transaction(state, stx)
-    assert dataclasses.replace(state).app_hash == before
-    yield "post", None
 
 
 @vector

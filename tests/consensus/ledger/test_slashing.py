@@ -28,6 +28,7 @@ from tests.consensus.ledger.chain import (
     make_params,
     make_state,
     make_tx,
+    reject,
     vector,
 )
 
@@ -125,10 +126,10 @@ def bad_evidence_cases():
 
 
 @pytest.mark.parametrize(("body", "match"), bad_evidence_cases())
+@vector
 def test_slashing_invalid_evidence_is_rejected(body, match):
     state = backed_chain().state
-    with pytest.raises(InvalidEvidenceError, match=match):
-        process_transaction(state, make_tx(USERS[1], state, body))
+    yield from reject(state, make_tx(USERS[1], state, body), InvalidEvidenceError, match)
 
 
 def test_slashing_evidence_older_than_max_age_is_rejected():
@@ -168,6 +169,7 @@ def test_slashing_downtime_threshold(missed, window, min_signed, exceeded):
     assert is_downtime_exceeded(missed, window, min_signed) is exceeded
 
 
+@vector
 def test_slashing_downtime_jails_slashes_and_releases():
     params = make_params(
         downtime_window=4, downtime_min_signed_ppm=500_000, downtime_jail_blocks=5, epoch_length=3
@@ -179,7 +181,11 @@ def test_slashing_downtime_jails_slashes_and_releases():
     for _ in range(2):
         chain = chain.next(signers=present)
     assert chain.state.missed_blocks[absent.address] == (1, 2)
-    chain = chain.next(signers=present)  # block 4 carries the third miss: 3/4 > 1/2
+    block = chain.propose()  # block 4 carries the third miss: 3/4 > 1/2
+    yield "pre", chain.state
+    yield "block", block
+    chain = chain.apply(block, signers=present)
+    yield "post", chain.state
     state = chain.state
     cut = STAKE * params.downtime_slash_ppm // PPM
     assert state.candidates[absent.address].jailed_until == 4 + 5

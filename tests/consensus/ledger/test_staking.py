@@ -18,6 +18,7 @@ from tests.consensus.ledger.chain import (
     make_params,
     make_state,
     make_tx,
+    reject,
     vector,
 )
 
@@ -51,6 +52,7 @@ def test_staking_unbond_queues_an_entry_at_height_plus_period():
     yield "post", post
 
 
+@vector
 def test_staking_unbonding_is_released_by_process_block_at_its_height():
     chain = Chain(make_state(make_params(unbonding_period=2)))
     chain = chain.next([make_tx(ALICE, chain.state, Bond(500))])
@@ -58,7 +60,11 @@ def test_staking_unbonding_is_released_by_process_block_at_its_height():
     before = chain.state.get_account(ALICE.address).balance
     chain = chain.next()  # height 3
     assert chain.state.get_account(ALICE.address).unbonding
-    chain = chain.next()  # height 4
+    block = chain.propose()
+    yield "pre", chain.state
+    yield "block", block
+    chain = chain.apply(block)  # height 4
+    yield "post", chain.state
     account = chain.state.get_account(ALICE.address)
     assert account.unbonding == () and account.balance == before + 500
 
@@ -67,10 +73,10 @@ def test_staking_unbonding_is_released_by_process_block_at_its_height():
     ("body", "match"),
     [(Bond(0), "positive"), (Unbond(0), "positive"), (Unbond(1), "exceeds")],
 )
+@vector
 def test_staking_bad_bond_or_unbond_is_rejected(body, match):
     state = make_state()
-    with pytest.raises(InvalidTransactionError, match=match):
-        process_transaction(state, make_tx(ALICE, state, body))
+    yield from reject(state, make_tx(ALICE, state, body), InvalidTransactionError, match)
 
 
 def test_staking_unbonding_entries_are_bounded():
@@ -95,10 +101,11 @@ def test_staking_register_candidate():
 
 
 @pytest.mark.parametrize("moniker", ["", "   ", "bad\nname"])
+@vector
 def test_staking_register_with_bad_moniker_is_rejected(moniker):
     state = make_state()
-    with pytest.raises(InvalidTransactionError, match="moniker"):
-        process_transaction(state, make_tx(ALICE, state, RegisterCandidate(moniker)))
+    stx = make_tx(ALICE, state, RegisterCandidate(moniker))
+    yield from reject(state, stx, InvalidTransactionError, "moniker")
 
 
 def test_staking_register_twice_is_rejected():
@@ -151,10 +158,11 @@ def test_staking_empty_vote_withdraws_backing():
         ((V[0], V[1], V[2]), "limit"),
     ],
 )
+@vector
 def test_staking_bad_votes_are_rejected(votes, match):
     state = make_state(make_params(max_voted_candidates=2))
-    with pytest.raises(InvalidTransactionError, match=match):
-        process_transaction(state, make_tx(ALICE, state, VoteCandidates(votes)))
+    stx = make_tx(ALICE, state, VoteCandidates(votes))
+    yield from reject(state, stx, InvalidTransactionError, match)
 
 
 def test_staking_shares_of_an_account_without_stake_or_votes_are_empty():

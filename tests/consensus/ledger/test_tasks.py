@@ -16,7 +16,16 @@ from consensus.ledger import (
     process_transaction,
 )
 from consensus.transactions import CreateTask, ModelDelta
-from tests.consensus.ledger.chain import BALANCE, SPEC, USERS, Chain, make_state, make_tx, vector
+from tests.consensus.ledger.chain import (
+    BALANCE,
+    SPEC,
+    USERS,
+    Chain,
+    make_state,
+    make_tx,
+    reject,
+    vector,
+)
 
 CREATOR = USERS[0]
 WORKERS = USERS[1:]
@@ -66,11 +75,11 @@ def test_tasks_ids_are_sequential():
         ({"reward_pool": BALANCE}, "balance"),
     ],
 )
+@vector
 def test_tasks_bad_spec_is_rejected(changes, match):
     state = make_state()
     spec = dataclasses.replace(SPEC, **changes)
-    with pytest.raises(InvalidTransactionError, match=match):
-        process_transaction(state, make_tx(CREATOR, state, spec))
+    yield from reject(state, make_tx(CREATOR, state, spec), InvalidTransactionError, match)
 
 
 @vector
@@ -99,10 +108,10 @@ def test_tasks_model_delta_is_appended_to_pending():
         (delta(samples=0), "sample"),
     ],
 )
+@vector
 def test_tasks_bad_model_delta_is_rejected(body, match):
     state = with_task()
-    with pytest.raises(InvalidTransactionError, match=match):
-        process_transaction(state, make_tx(WORKERS[0], state, body))
+    yield from reject(state, make_tx(WORKERS[0], state, body), InvalidTransactionError, match)
 
 
 def test_tasks_stale_delta_is_rejected():
