@@ -14,7 +14,8 @@ Public API (see docs/protocol.md for the rules):
 from __future__ import annotations
 
 from consensus.ledger.accounts import FEE_COLLECTOR
-from consensus.ledger.blocks import BlockOutcome, build_block, make_block, process_block
+from consensus.ledger.blocks import BlockOutcome, process_block
+from consensus.ledger.building import build_block, make_block
 from consensus.ledger.commit import verify_commit
 from consensus.ledger.election import compute_elected_powers, get_validator_set_at
 from consensus.ledger.errors import InvalidAggregationError, UnknownHeightError
