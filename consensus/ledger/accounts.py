@@ -76,7 +76,7 @@ def apply_transfer(
     state: ChainState, sender: Address, payer: Account, body: Transfer
 ) -> tuple[ChainState, Updates]:
     """Move ``body.amount`` from the sender (already charged its fee) to the recipient."""
-    if body.amount == 0:
+    if body.amount <= 0:
         raise InvalidTransactionError("a transfer must move a positive amount")
     if body.recipient == FEE_COLLECTOR:
         raise InvalidTransactionError("cannot transfer to the fee collector")

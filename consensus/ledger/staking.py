@@ -45,7 +45,7 @@ def compute_backing(accounts: Iterable[Account]) -> dict[Address, Stake]:
 def apply_bond(
     state: ChainState, sender: Address, payer: Account, body: Bond
 ) -> tuple[ChainState, Updates]:
-    if body.amount == 0:
+    if body.amount <= 0:
         raise InvalidTransactionError("bond a positive amount")
     bonded = dataclasses.replace(
         payer, balance=payer.balance - body.amount, bonded=payer.bonded + body.amount
@@ -56,7 +56,7 @@ def apply_bond(
 def apply_unbond(
     state: ChainState, sender: Address, payer: Account, body: Unbond
 ) -> tuple[ChainState, Updates]:
-    if body.amount == 0:
+    if body.amount <= 0:
         raise InvalidTransactionError("unbond a positive amount")
     if body.amount > payer.bonded:
         raise InvalidTransactionError(f"unbond {body.amount} exceeds bonded {payer.bonded}")

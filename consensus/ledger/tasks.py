@@ -26,8 +26,10 @@ def validate_task_spec(spec: CreateTask) -> None:
         raise InvalidTransactionError("min_deltas must be at least 1")
     if not math.isfinite(spec.clip_norm) or spec.clip_norm <= 0:
         raise InvalidTransactionError("clip_norm must be finite and positive")
-    if spec.max_payload_bytes == 0:
+    if spec.max_payload_bytes <= 0:
         raise InvalidTransactionError("max_payload_bytes must be positive")
+    if min(spec.reward_pool, spec.reward_per_delta, spec.max_staleness) < 0:
+        raise InvalidTransactionError("reward_pool, reward_per_delta and max_staleness are >= 0")
 
 
 def create_task(state: ChainState, creator: Address, spec: CreateTask) -> ChainState:
@@ -55,13 +57,13 @@ def apply_create_task(
 
 def validate_delta(task: Task, body: ModelDelta) -> None:
     spec = task.spec
-    if body.base_version > task.version:
+    if not 0 <= body.base_version <= task.version:
         raise InvalidTransactionError(f"base version {body.base_version} > {task.version}")
     if task.version - body.base_version > spec.max_staleness:
         raise InvalidTransactionError(f"base version {body.base_version} is too stale")
     if not 0 < body.payload_size <= spec.max_payload_bytes:
         raise InvalidTransactionError(f"payload size {body.payload_size} out of range")
-    if body.num_samples == 0:
+    if body.num_samples <= 0:
         raise InvalidTransactionError("a delta must be trained on at least one sample")
 
 

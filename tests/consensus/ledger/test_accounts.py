@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from consensus.errors import InvalidSignatureError, InvalidTransactionError
 from consensus.ledger import FEE_COLLECTOR, compute_supply, process_transaction
 from consensus.ledger.devnet import make_keys, sign_transaction
-from consensus.transactions import SignedTransaction, Transaction, Transfer
+from consensus.transactions import (
+    Bond,
+    ModelDelta,
+    SignedTransaction,
+    Transaction,
+    Transfer,
+    Unbond,
+)
 from tests.consensus.ledger.chain import (
     BALANCE,
     CHAIN_ID,
+    SPEC,
     USERS,
     make_state,
     make_tx,
@@ -146,3 +156,22 @@ def test_accounts_injected_verifier_is_used():
     post = process_transaction(state, unsigned, accept_all)
     assert calls == [ALICE.address]
     assert post.get_account(BOB.address).balance == BALANCE + 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        Transfer(BOB.address, -5),
+        Bond(-5),
+        Unbond(-5),
+        dataclasses.replace(SPEC, reward_pool=-5),
+        ModelDelta(1, -1, bytes(32), 1, 1),
+        ModelDelta(1, 0, bytes(32), 1, -1),
+    ],
+)
+def test_accounts_negative_amounts_built_in_process_are_rejected(body):
+    """Decoding bounds every integer; values built in-process must not mint either."""
+    state = make_state()
+    state = process_transaction(state, make_tx(USERS[3], state, SPEC))
+    with pytest.raises(InvalidTransactionError):
+        process_transaction(state, make_tx(ALICE, state, body))
