@@ -14,12 +14,15 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from consensus.bft.events import TaskAggregation
-from consensus.errors import ConsensusError
+from consensus.block import compute_last_commit_hash
+from consensus.errors import ConsensusError, InvalidBlockError
 from consensus.genesis import GenesisTask
 from consensus.ledger import (
     compute_genesis_state,
     compute_supply,
+    make_block,
     process_aggregations,
+    process_block,
     process_transaction,
 )
 from consensus.ledger.devnet import make_devnet_genesis
@@ -72,6 +75,7 @@ actions = st.one_of(
     st.tuples(st.just("block"), st.sampled_from([-1, 3, 3])),
     st.tuples(st.just("block"), st.sampled_from([-1, 3, 3])),
     st.tuples(st.just("aggregate"), st.integers(0, 7)),
+    st.tuples(st.just("bad_block")),
 )
 
 
@@ -145,6 +149,8 @@ class Runner:
             self.check(self.chain.state)
             jailed = [c for c in self.pending.candidates.values() if c.jailed_until]
             event(f"blocks with a downtime jail on record: {bool(jailed)}")
+        elif action[0] == "bad_block":
+            self.reject_bad_block()
         elif action[0] == "aggregate":
             if not self.mempool:
                 self.chain = dataclasses.replace(
@@ -155,6 +161,24 @@ class Runner:
                 event("aggregated")
         else:
             self.submit(action)
+
+    def reject_bad_block(self) -> None:
+        """A block repeating a transaction (or, if none, with a wrong app hash) is rejected."""
+        state = self.chain.state
+        block = self.chain.propose(self.mempool)
+        if self.mempool:
+            txs = (*block.txs, self.mempool[-1])
+            block = make_block(state, txs, block.header.proposer, block.header.time_ms, None)
+            block = dataclasses.replace(block, last_commit=self.chain.last_commit)
+            header = dataclasses.replace(
+                block.header, last_commit_hash=compute_last_commit_hash(self.chain.last_commit)
+            )
+        else:
+            header = dataclasses.replace(block.header, app_hash=bytes(32))
+        before = state.app_hash
+        with pytest.raises(InvalidBlockError):
+            process_block(state, dataclasses.replace(block, header=header))
+        assert dataclasses.replace(state).app_hash == before
 
     def submit(self, action: tuple[Any, ...]) -> None:
         key = KEYS[action[1]]
