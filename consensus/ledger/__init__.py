@@ -4,11 +4,14 @@ Public API (see docs/protocol.md for the rules):
 
 - ``compute_genesis_state(genesis) -> ChainState``
 - ``process_transaction(state, stx, verify=verify_signature) -> ChainState``
-- ``build_block(state, txs, proposer, time_ms, last_commit, verify=verify_signature) -> Block``
+- ``build_block(state, txs, proposer, time_ms, last_commit, *, verify=verify_signature)
+  -> Block``
 - ``process_block(state, block, verify=verify_signature) -> BlockOutcome``
 - ``verify_commit(valset, chain_id, commit, verify=verify_signature) -> None``
 - ``process_aggregations(state, results) -> ChainState``
 - ``get_validator_set_at(state, height) -> ValidatorSet``
+
+Builders for dev chains and tests (real keys and signatures) are in ``consensus.ledger.devnet``.
 """
 
 from __future__ import annotations
