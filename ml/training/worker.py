@@ -97,15 +97,16 @@ class TrainingWorker:
         logger.info("training worker started pid=%s nice=%s", process.pid, self._nice)
 
     def submit(self, job: TrainingJob) -> None:
-        """Hand `job` to the worker; one job at a time."""
+        """Hand `job` to the worker; one job at a time. If the worker has died, the job's
+        outcome is the crash, reported by `poll_result`."""
         conn = self._require_conn()
         if self._pending is not None:
             raise WorkerError(f"worker is busy with job {self._pending}")
+        self._pending = job.job_id
         try:
             conn.send(job)
-        except OSError as exc:  # the worker died before the job went out
-            raise WorkerError(f"worker is gone: {exc}") from exc
-        self._pending = job.job_id
+        except OSError as exc:  # the worker is dead: poll_result reports it as a crash
+            logger.warning("training job not delivered job_id=%s error=%s", job.job_id, exc)
 
     def fileno(self) -> int:
         """A descriptor that becomes readable when an outcome (or the worker's death) is ready."""

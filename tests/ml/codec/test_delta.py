@@ -83,13 +83,14 @@ def test_delta_header_carries_hash_of_payload():
     assert header.payload_size == len(blob) - start == 17 * 4
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=300))
 def test_delta_random_bytes_raise_only_codec_error(data):
     with pytest.raises(CodecError):
         decode_delta(data)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.sampled_from(["float32", "float16", "int8", "topk"]), st.data())
 def test_delta_corrupted_bytes_raise_only_codec_error(codec, data):
     blob = bytearray(_blob(codec))
@@ -192,7 +193,7 @@ def test_delta_codec_config_rejects_unknown_names_and_fractions():
         CodecConfig("topk", 0.0)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.sampled_from(["float32", "int8", "topk"]), st.data())
 def test_delta_explicit_checks_catch_corruption_without_the_safety_net(codec, data):
     from ml.codec.delta import _decode
