@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ml.data.datasets import load_digits_split
+from ml.data.datasets import load_digits_split, make_synthetic
 from ml.data.partition import ShardSpec, compute_shard
 from ml.errors import TrainingError, WeightsError
 from ml.models import init_weights
@@ -68,3 +68,11 @@ def test_local_divergence_is_reported():
     wild = TrainConfig(epochs=5, lr=1e30)
     with pytest.raises(TrainingError, match="diverged"):
         train_local("mlp-digits", weights, SHARD, wild, seed=0, model_version=0)
+
+
+def test_local_training_works_on_synthetic_data():
+    data = make_synthetic(600, seed=3, separation=0.5)
+    weights = init_weights("logreg-digits", 0)
+    update = train_local("logreg-digits", weights, data, CONFIG, seed=1, model_version=0)
+    assert update.metrics.accuracy > 0.9
+    assert evaluate("logreg-digits", weights, data).accuracy < 0.5
