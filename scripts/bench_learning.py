@@ -30,6 +30,7 @@ from ml.codec.delta import CodecConfig, CodecName
 from ml.data.datasets import load_digits_split
 from ml.data.partition import Scheme
 from ml.models import get_model_spec
+from ml.privacy.mechanism import DpConfig
 from ml.tools.rounds import build_round
 from ml.training.config import TrainConfig
 from ml.training.federation import (
@@ -126,6 +127,19 @@ def bench_codecs(rounds: int) -> dict[str, Any]:
     return out
 
 
+def bench_privacy(rounds: int) -> dict[str, Any]:
+    """FedAvg, IID, every node clips to 1 and adds N(0, z^2): accuracy against epsilon."""
+    data = load_digits_split()
+    out: dict[str, Any] = {"clip_norm": 1.0, "target_delta": 1e-5}
+    for z in (0.1, 0.3, 1.0, 3.0):
+        dp = DpConfig(clip_norm=1.0, noise_multiplier=z, target_delta=1e-5)
+        config = FederationConfig(spec=_spec("fedavg"), rounds=rounds, train=TRAIN, dp=dp)
+        report = run_federation(config, data)
+        out[f"z={z}"] = {**_summarise(report), "epsilon": report.epsilon}
+        print(f"  z={z:<4} epsilon={report.epsilon:.3g} acc={report.accuracies[-1]:.3f}")
+    return out
+
+
 def _time(call: Any, repeats: int) -> float:
     times = []
     for _ in range(repeats):
@@ -190,6 +204,8 @@ def main() -> None:
     result["robustness"] = bench_robustness(args.rounds)
     print("codecs (FedAvg, IID)")
     result["codecs"] = bench_codecs(args.rounds)
+    print("differential privacy (FedAvg, IID)")
+    result["privacy"] = bench_privacy(args.rounds)
     print("aggregation time, 20 deltas")
     result["aggregation_time"] = bench_aggregation_time(args.repeats)
     result["targets"] = compute_targets(result)

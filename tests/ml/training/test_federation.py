@@ -3,6 +3,8 @@ import pytest
 from ml.aggregation.spec import AggregationSpec
 from ml.codec.delta import CodecConfig
 from ml.data.datasets import load_digits_split
+from ml.privacy.accountant import RdpAccountant
+from ml.privacy.mechanism import DpConfig
 from ml.training.config import TrainConfig
 from ml.training.federation import FederationConfig, compute_mean_accuracy, run_federation
 from ml.training.local import configure_determinism
@@ -49,6 +51,17 @@ def test_federation_krum_never_picks_label_flippers():
     report = run_federation(config, DATA)
     assert report.attacker_acceptance == 0.0
     assert report.mean_delta_bytes < 0.25 * 4 * 4810
+
+
+def test_federation_with_dp_tracks_epsilon_per_round():
+    dp = DpConfig(clip_norm=1.0, noise_multiplier=2.0)
+    report = run_federation(
+        FederationConfig(spec=_spec("fedavg"), rounds=3, train=TRAIN, dp=dp), DATA
+    )
+    expected = RdpAccountant().record_gaussian(1.0, steps=3).get_epsilon(dp.target_delta)
+    assert report.epsilon == expected
+    noiseless = run_federation(FederationConfig(spec=_spec("fedavg"), rounds=3, train=TRAIN), DATA)
+    assert report.accuracies != noiseless.accuracies
 
 
 @pytest.mark.slow
