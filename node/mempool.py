@@ -129,6 +129,10 @@ class Mempool:
             self._pool[entry.tx.hash] = entry
             self._bytes += entry.size
 
+    def get_next_nonce(self, address: bytes) -> int:
+        """The nonce ``address``'s next transaction needs, counting what the pool holds."""
+        return self._check_state.get_account(address).nonce
+
     def get(self, tx_hash: Hash32) -> SignedTransaction | None:
         entry = self._pool.get(tx_hash)
         return None if entry is None else entry.tx

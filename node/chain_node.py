@@ -1,0 +1,236 @@
+"""A chain node: storage, mempool, driver, gossip wiring, block sync and re-sending, on any
+implementation of the network port (libp2p in production, in-memory in tests).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import trio
+from trio_typing import TaskStatus
+
+from consensus.bft.events import EvidenceFound, ProposalMessage
+from consensus.bft.state import ConsensusState, new_consensus_state
+from consensus.block import Block
+from consensus.crypto import KeyPair
+from consensus.encoding import encode
+from consensus.genesis import Genesis
+from consensus.ledger import process_transaction
+from consensus.messages import SignedVote
+from consensus.transactions import ModelDelta, SignedTransaction, Transaction
+from node.driver import Driver, restore_consensus_state
+from node.errors import StorageError
+from node.gossip import (
+    MAX_PROPOSAL_GOSSIP,
+    MAX_TX_GOSSIP,
+    MAX_VOTE_GOSSIP,
+    GossipValidators,
+    decode_gossip,
+    encode_gossip,
+)
+from node.mempool import Mempool, MempoolError
+from node.network.errors import NetworkError
+from node.network.port import NetworkPort
+from node.network.values import GossipMessage, Providers, Status, TopicKind, get_topic_name
+from node.signer import PersistentSigner
+from node.storage.layout import Storage, compute_genesis_hash, load_chain_state
+from node.sync import BlockSync
+
+logger = logging.getLogger(__name__)
+
+NetworkFactory = Callable[[Providers], NetworkPort]
+Clock = Callable[[], int]
+
+
+@dataclass(frozen=True)
+class NodeTimings:
+    """Shell-side intervals (consensus timeouts come from the chain parameters)."""
+
+    sync_interval_s: float = 1.0
+    resend_after_s: float = 2.0
+    resend_check_s: float = 0.5
+    max_payload_bytes: int = 64 << 20
+
+
+class ChainNode:
+    """One node of a Deltachain network; ``run`` it in a nursery (``await nursery.start``)."""
+
+    def __init__(
+        self,
+        genesis: Genesis,
+        *,
+        key: KeyPair | None,
+        data_dir: Path,
+        network_factory: NetworkFactory,
+        now_ms: Clock,
+        timings: NodeTimings = NodeTimings(),
+    ) -> None:
+        self.genesis_hash = compute_genesis_hash(genesis)
+        self.chain_id = genesis.chain_id
+        self.key = key
+        self.timings = timings
+        self.storage = Storage.open(data_dir)
+        chain = load_chain_state(self.storage.store, genesis)
+        state = new_consensus_state(chain, key.address if key else None)
+        state = restore_consensus_state(self.storage.store, state)
+        self.mempool = Mempool(chain, process_transaction)
+        signer = PersistentSigner(key, self.chain_id, data_dir / "signer.json") if key else None
+        providers = Providers(self._provide_blob, self._provide_blocks, self._provide_status)
+        self.network = network_factory(providers)
+        self.driver = Driver(
+            state, signer, self.storage.wal, self.storage.store, self.mempool, self, now_ms
+        )
+        self.sync = BlockSync(self.network, self.get_state, self.driver.inbox, self.genesis_hash)
+        self._recent: dict[bytes, SignedVote | ProposalMessage] = {}
+        self._resends = 0
+
+    def get_state(self) -> ConsensusState:
+        return self.driver.state
+
+    # ---- running ----------------------------------------------------------------------------
+
+    async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        try:
+            async with self.network, trio.open_nursery() as nursery:
+                validators = GossipValidators(self.get_state)
+                votes = await self.network.subscribe(
+                    self._topic(TopicKind.VOTES), validators.validate_vote
+                )
+                proposals = await self.network.subscribe(
+                    self._topic(TopicKind.PROPOSALS), validators.validate_proposal
+                )
+                txs = await self.network.subscribe(
+                    self._topic(TopicKind.TXS), validators.validate_tx
+                )
+                await nursery.start(self.driver.run)
+                nursery.start_soon(self._pump_votes, votes)
+                nursery.start_soon(self._pump_proposals, proposals)
+                nursery.start_soon(self._pump_txs, txs)
+                nursery.start_soon(self.sync.run, self.timings.sync_interval_s)
+                nursery.start_soon(self._resend_loop)
+                task_status.started()
+        finally:
+            self.storage.close()
+
+    def _topic(self, kind: TopicKind) -> str:
+        return get_topic_name(self.chain_id, kind)
+
+    async def _pump_votes(self, channel: trio.MemoryReceiveChannel[GossipMessage]) -> None:
+        async for message in channel:
+            vote = decode_gossip(SignedVote, message.data, MAX_VOTE_GOSSIP)
+            await self.driver.inbox.send(vote)
+
+    async def _pump_proposals(self, channel: trio.MemoryReceiveChannel[GossipMessage]) -> None:
+        async for message in channel:
+            proposal = decode_gossip(ProposalMessage, message.data, MAX_PROPOSAL_GOSSIP)
+            if await self._fetch_missing_payloads(proposal.block):
+                await self.driver.inbox.send(proposal)
+
+    async def _pump_txs(self, channel: trio.MemoryReceiveChannel[GossipMessage]) -> None:
+        async for message in channel:
+            stx = decode_gossip(SignedTransaction, message.data, MAX_TX_GOSSIP)
+            if isinstance(stx.tx.body, ModelDelta) and not await self._fetch_payload(stx.tx.body):
+                continue
+            try:
+                self.mempool.add(stx)
+            except MempoolError as exc:
+                logger.debug("gossiped tx=%s not admitted: %s", stx.hash.hex()[:12], exc)
+
+    # ---- data availability ------------------------------------------------------------------
+
+    async def _fetch_missing_payloads(self, block: Block) -> bool:
+        """Whether we hold (now) every payload ``block`` references: we prevote only then."""
+        for stx in block.txs:
+            if isinstance(stx.tx.body, ModelDelta) and not await self._fetch_payload(stx.tx.body):
+                return False
+        return True
+
+    async def _fetch_payload(self, delta: ModelDelta) -> bool:
+        if self.storage.blobs.has(delta.payload_hash):
+            return True
+        limit = min(delta.payload_size, self.timings.max_payload_bytes)
+        for peer in sorted(self.network.connected_peers()):
+            try:
+                data = await self.network.fetch_blob(peer, delta.payload_hash, limit)
+            except NetworkError as exc:
+                logger.debug("payload fetch from peer=%s failed: %s", peer[:12], exc)
+                continue
+            self.storage.blobs.put(data)
+            return True
+        return False
+
+    # ---- what the driver sends (the driver's Gossip port) -----------------------------------
+
+    async def _publish(self, kind: TopicKind, value: object, resend: int = 0) -> None:
+        try:
+            await self.network.publish(self._topic(kind), encode_gossip(value, resend))
+        except NetworkError as exc:
+            logger.warning("publish on topic=%s failed: %s", kind.value, exc)
+
+    async def publish_vote(self, vote: SignedVote) -> None:
+        self._recent[encode(vote.vote)] = vote
+        await self._publish(TopicKind.VOTES, vote)
+
+    async def publish_proposal(self, message: ProposalMessage) -> None:
+        self._recent[message.block.hash] = message
+        await self._publish(TopicKind.PROPOSALS, message)
+
+    async def publish_evidence(self, evidence: EvidenceFound) -> None:
+        if self.key is None:
+            return
+        nonce = self.mempool.get_next_nonce(self.key.address)
+        fee = self.get_state().chain.params.min_fee
+        tx = Transaction(self.chain_id, self.key.address, nonce, fee, evidence.evidence)
+        try:
+            await self.submit_transaction(SignedTransaction(tx, self.key.sign(tx.sign_bytes())))
+        except MempoolError as exc:
+            logger.info("evidence not submitted: %s", exc)
+
+    async def submit_transaction(self, stx: SignedTransaction) -> None:
+        """Admit ``stx`` to our mempool (raises MempoolError) and gossip it."""
+        self.mempool.add(stx)
+        await self._publish(TopicKind.TXS, stx)
+
+    async def _resend_loop(self) -> None:
+        """Re-send our messages of the current height if it has not moved for a while."""
+        last_height, since = -1, trio.current_time()
+        while True:
+            await trio.sleep(self.timings.resend_check_s)
+            height = self.get_state().height
+            if height != last_height:
+                last_height, since = height, trio.current_time()
+                continue
+            if trio.current_time() - since >= self.timings.resend_after_s:
+                await self._resend(height)
+                since = trio.current_time()
+
+    async def _resend(self, height: int) -> None:
+        self._resends += 1
+        for key, message in list(self._recent.items()):
+            is_vote = isinstance(message, SignedVote)
+            message_height = (
+                message.vote.height if isinstance(message, SignedVote) else message.block.height
+            )
+            if message_height < height:
+                del self._recent[key]
+                continue
+            kind = TopicKind.VOTES if is_vote else TopicKind.PROPOSALS
+            await self._publish(kind, message, self._resends)
+
+    # ---- providers for the request/response protocols ---------------------------------------
+
+    def _provide_blob(self, blob_hash: bytes) -> bytes | None:
+        try:
+            return self.storage.blobs.get(blob_hash)
+        except StorageError as exc:
+            logger.warning("blob lookup failed: %s", exc)
+            return None
+
+    def _provide_blocks(self, start: int, end: int) -> list[bytes]:
+        return self.storage.store.get_encoded_range(start, end)
+
+    def _provide_status(self) -> Status:
+        return Status(self.chain_id, self.genesis_hash, self.get_state().chain.height)

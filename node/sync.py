@@ -1,0 +1,126 @@
+"""Block sync: a node that is behind fetches final blocks with their commits from peers.
+
+Every block is checked before it reaches the driver: its commit must carry more than 2/3 of the
+current validator set's power. A block whose commit verifies but whose ``app_hash`` differs from
+ours means this node's state diverged from the network's: the node halts with a clear error
+rather than sign anything on top of a wrong state.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import trio
+
+from consensus.bft.state import ConsensusState
+from consensus.block import FinalizedBlock
+from consensus.encoding import decode
+from consensus.errors import ConsensusError, DecodeError
+from consensus.ledger import verify_commit
+from node.errors import NodeError
+from node.network.errors import NetworkError
+from node.network.port import NetworkPort
+from node.network.values import PeerId
+
+logger = logging.getLogger(__name__)
+
+MAX_FINALIZED_BLOCK_BYTES = 1 << 20
+
+
+class StateDivergedError(NodeError):
+    """A block finalized by the network does not match this node's state: the node halts."""
+
+
+class BlockSync:
+    """Polls peers' heights and feeds missing final blocks to the driver, in order."""
+
+    def __init__(
+        self,
+        network: NetworkPort,
+        view: Callable[[], ConsensusState],
+        inbox: trio.MemorySendChannel[FinalizedBlock],
+        genesis_hash: bytes,
+        *,
+        batch: int = 64,
+    ) -> None:
+        self._network = network
+        self._view = view
+        self._inbox = inbox
+        self._genesis_hash = genesis_hash
+        self._batch = batch
+        self._requested_to = 0
+        self._height_at_last_sync = -1
+        self.synced_blocks = 0
+
+    async def run(self, interval_s: float) -> None:
+        while True:
+            await self.sync_once()
+            await trio.sleep(interval_s)
+
+    async def sync_once(self) -> None:
+        """Ask each connected peer for its status and fetch what we lack from the first ahead."""
+        height = self._view().chain.height
+        if height == self._height_at_last_sync:
+            self._requested_to = height  # what we fed did not apply: ask again
+        self._height_at_last_sync = height
+        for peer in sorted(self._network.connected_peers()):
+            try:
+                await self._sync_from(peer)
+            except NetworkError as exc:
+                logger.debug("sync from peer=%s failed: %s", peer[:12], exc)
+
+    async def _sync_from(self, peer: PeerId) -> None:
+        status = await self._network.fetch_status(peer)
+        state = self._view()
+        if status.chain_id != state.chain.chain_id or status.genesis_hash != self._genesis_hash:
+            logger.warning("peer=%s is on another chain; disconnecting", peer[:12])
+            await self._network.disconnect(peer)
+            return
+        ours = state.chain.height
+        start = max(ours, self._requested_to) + 1
+        if status.height < start:
+            return
+        end = min(status.height, start + self._batch - 1)
+        encoded = await self._network.fetch_blocks(peer, start, end)
+        expected = start
+        for item in encoded:
+            block = self._decode(item, expected, peer)
+            if block is None:
+                return
+            await self._inbox.send(block)
+            self._requested_to = expected
+            self.synced_blocks += 1
+            expected += 1
+
+    def _decode(self, item: bytes, expected: int, peer: PeerId) -> FinalizedBlock | None:
+        try:
+            finalized = decode(FinalizedBlock, item, MAX_FINALIZED_BLOCK_BYTES)
+        except DecodeError as exc:
+            logger.warning("peer=%s sent a malformed block: %s", peer[:12], exc)
+            return None
+        if finalized.block.height != expected or finalized.commit.height != expected:
+            logger.warning(
+                "peer=%s sent height %d, wanted %d", peer[:12], finalized.block.height, expected
+            )
+            return None
+        self._check_divergence(finalized)
+        return finalized
+
+    def _check_divergence(self, finalized: FinalizedBlock) -> None:
+        """Halt if a properly committed next block disagrees with our state's hash."""
+        state = self._view()
+        if finalized.block.height != state.chain.height + 1:
+            return
+        try:
+            verify_commit(state.chain.validators, state.chain.chain_id, finalized.commit)
+        except ConsensusError:
+            return  # an invalid commit proves nothing; the driver rejects the block
+        if finalized.commit.block_hash != finalized.block.hash:
+            return
+        if finalized.block.header.app_hash != state.chain.app_hash:
+            raise StateDivergedError(
+                f"block {finalized.block.height} was finalized by the network with app hash "
+                f"{finalized.block.header.app_hash.hex()[:16]} but this node computed "
+                f"{state.chain.app_hash.hex()[:16]}: local state diverged, halting"
+            )
