@@ -14,12 +14,13 @@ from trio_typing import TaskStatus
 
 from consensus.bft.events import EvidenceFound, ProposalMessage
 from consensus.bft.state import ConsensusState, new_consensus_state
-from consensus.block import Block
+from consensus.block import Block, FinalizedBlock
 from consensus.crypto import KeyPair
 from consensus.encoding import encode
 from consensus.genesis import Genesis
 from consensus.ledger import process_transaction
 from consensus.messages import SignedVote
+from consensus.state import ChainState
 from consensus.transactions import ModelDelta, SignedTransaction, Transaction
 from node.driver import Driver, restore_consensus_state
 from node.errors import StorageError
@@ -36,10 +37,20 @@ from node.network.errors import NetworkError
 from node.network.port import NetworkPort
 from node.network.values import GossipMessage, Providers, Status, TopicKind, get_topic_name
 from node.signer import PersistentSigner
+from node.storage.chain_store import Contribution, ModelRecord, TxLocation
 from node.storage.layout import Storage, compute_genesis_hash, load_chain_state
 from node.sync import BlockSync
+from node.view import StatusReport
 
 logger = logging.getLogger(__name__)
+
+
+def _percentile(sorted_values: list[int], q: float) -> float | None:
+    if not sorted_values:
+        return None
+    index = min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))
+    return float(sorted_values[index])
+
 
 NetworkFactory = Callable[[Providers], NetworkPort]
 Clock = Callable[[], int]
@@ -67,13 +78,17 @@ class ChainNode:
         network_factory: NetworkFactory,
         now_ms: Clock,
         timings: NodeTimings = NodeTimings(),
+        moniker: str = "",
     ) -> None:
+        self.moniker = moniker
         self.genesis_hash = compute_genesis_hash(genesis)
         self.chain_id = genesis.chain_id
         self.key = key
         self.timings = timings
         self.storage = Storage.open(data_dir)
         chain = load_chain_state(self.storage.store, genesis)
+        if self.storage.store.get_height() == 0:
+            self.storage.store.save_validator_set(1, chain.validators)
         state = new_consensus_state(chain, key.address if key else None)
         state = restore_consensus_state(self.storage.store, state)
         self.mempool = Mempool(chain, process_transaction)
@@ -219,6 +234,70 @@ class ChainNode:
                 continue
             kind = TopicKind.VOTES if is_vote else TopicKind.PROPOSALS
             await self._publish(kind, message, self._resends)
+
+    # ---- the read side (NodeView) -----------------------------------------------------------
+
+    def get_chain_state(self) -> ChainState:
+        return self.get_state().chain
+
+    def get_finalized(self, height: int) -> FinalizedBlock | None:
+        return self.storage.store.get_finalized(height)
+
+    def find_transaction(self, tx_hash: bytes) -> tuple[TxLocation, SignedTransaction] | None:
+        location = self.storage.store.find_tx(tx_hash)
+        if location is None:
+            return None
+        finalized = self.storage.store.get_finalized(location.height)
+        if finalized is None:
+            return None
+        return location, finalized.block.txs[location.position]
+
+    def get_models(self, task_id: int) -> list[ModelRecord]:
+        return self.storage.store.get_models(task_id)
+
+    def get_contributions(self, task_id: int, version: int) -> list[Contribution]:
+        return self.storage.store.get_contributions(task_id, version)
+
+    def get_status(self) -> StatusReport:
+        state = self.get_state()
+        latest = self.storage.store.get_finalized(state.chain.height)
+        latencies = sorted(self.driver.stats.finality_ms)
+        return StatusReport(
+            chain_id=self.chain_id,
+            moniker=self.moniker,
+            peer_id=self.network.peer_id,
+            address=self.key.address.hex() if self.key else "",
+            is_validator=self.key is not None and self.key.address in state.validators,
+            height=state.chain.height,
+            round=state.round,
+            step=state.step.name.lower(),
+            latest_block_hash=latest.block.hash.hex() if latest else "",
+            latest_block_time_ms=latest.block.header.time_ms if latest else 0,
+            peers=len(self.network.connected_peers()),
+            mempool_txs=len(self.mempool),
+            finality_p50_ms=_percentile(latencies, 0.5),
+            finality_p99_ms=_percentile(latencies, 0.99),
+            models={tid: task.version for tid, task in state.chain.tasks.items()},
+        )
+
+    def get_metrics(self) -> dict[str, float]:
+        state, stats = self.get_state(), self.driver.stats
+        return {
+            "deltachain_height": state.chain.height,
+            "deltachain_round": state.round,
+            "deltachain_peers": len(self.network.connected_peers()),
+            "deltachain_mempool_txs": len(self.mempool),
+            "deltachain_mempool_bytes": self.mempool.total_bytes,
+            "deltachain_consensus_inputs_total": stats.inputs,
+            "deltachain_consensus_rejected_total": stats.rejected,
+            "deltachain_signer_refusals_total": stats.refused_signatures,
+            "deltachain_blocks_finalized_total": stats.finalized,
+            "deltachain_blocks_synced_total": self.sync.synced_blocks,
+            "deltachain_resends_total": self._resends,
+            "deltachain_validators": len(state.validators),
+            "deltachain_minted_total": state.chain.minted,
+            "deltachain_burned_total": state.chain.burned,
+        }
 
     # ---- providers for the request/response protocols ---------------------------------------
 

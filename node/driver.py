@@ -75,6 +75,8 @@ class DriverStats:
     refused_signatures: int = 0
     finalized: int = 0
     last_rejection: str = ""
+    finality_ms: deque[int] = field(default_factory=lambda: deque(maxlen=1000))
+    """Proposal received to block final, per height, most recent last."""
 
 
 FinalizedListener = Callable[[Finalized], Awaitable[None]]
@@ -96,6 +98,7 @@ class Driver:
 
     def __post_init__(self) -> None:
         self._send_channel, self._receive = trio.open_memory_channel[DriverInput](1024)
+        self._proposal_seen_ms: dict[int, int] = {}
 
     @property
     def inbox(self) -> trio.MemorySendChannel[DriverInput]:
@@ -127,6 +130,8 @@ class Driver:
         if log_to_wal:
             self.wal.append(encode_input(item))
         self.stats.inputs += 1
+        if isinstance(item, ProposalMessage):
+            self._proposal_seen_ms.setdefault(item.block.height, self.now_ms())
         try:
             self.state, effects = HANDLERS[type(item)](self.state, item, self.now_ms())
         except ConsensusError as exc:
@@ -205,8 +210,15 @@ class Driver:
 
     async def _on_finalized(self, effect: Finalized) -> None:
         finalized = effect.finalized
-        if self.store.get_height() < finalized.block.height:
+        height = finalized.block.height
+        if self.store.get_height() < height:
             self.store.save_finalized(finalized, effect.round, effect.state)
+            self.store.save_validator_set(height + 1, effect.state.validators)
+        seen = self._proposal_seen_ms.pop(height, None)
+        if seen is not None:
+            self.stats.finality_ms.append(self.now_ms() - seen)
+        for stale in [h for h in self._proposal_seen_ms if h < height]:
+            del self._proposal_seen_ms[stale]
         self.mempool.update(effect.state, [tx.hash for tx in finalized.block.txs])
         self.wal.reset()
         self.stats.finalized += 1

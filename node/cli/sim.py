@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from consensus.params import ChainParams
 from node.sim import (
     ALL_POLICIES,
     NetworkConfig,
@@ -26,6 +27,7 @@ from node.sim import (
     parse_partition,
     run_seeds,
 )
+from node.sim.preset import load_preset
 
 EXIT_OK = 0
 EXIT_SAFETY = 1
@@ -66,11 +68,14 @@ def consensus(
         typer.Option(help='Partition "start_ms:end_ms:0-3|4-6"; repeat for several.'),
     ] = None,
     txs_per_proposal: Annotated[int, typer.Option(help="Transfers per proposed block.")] = 2,
-    gossip_interval_ms: Annotated[int, typer.Option(help="Re-send period when stalled.")] = 1000,
+    gossip_interval_ms: Annotated[int, typer.Option(help="Re-send period when stalled.")] = 250,
     liveness_ms_per_height: Annotated[
         int, typer.Option(help="Virtual-time budget per height after the last heal (ms).")
-    ] = 5000,
+    ] = 10_000,
     allow_unsafe: Annotated[bool, typer.Option(help="Allow more than f Byzantine.")] = False,
+    preset: Annotated[
+        str, typer.Option(help="Chain preset (configs/presets) or a .toml path; timeouts etc.")
+    ] = "local",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Run N validators' real BFT engines over a seeded network; check safety and liveness."""
@@ -89,12 +94,16 @@ def consensus(
             liveness_ms_per_height=liveness_ms_per_height,
             allow_unsafe=allow_unsafe,
         )
+        params = load_preset(preset)
     except SimError as exc:
         raise typer.BadParameter(str(exc)) from None
     if seeds < 1 or seed_start < 0:
         raise typer.BadParameter("--seeds must be >= 1 and --seed-start >= 0")
     seed_range = range(seed_start, seed_start + seeds)
-    summary = _run_json(config, seed_range) if as_json else _run_rich(config, seed_range)
+    if as_json:
+        summary = _run_json(config, seed_range, params, preset)
+    else:
+        summary = _run_rich(config, seed_range, params)
     raise typer.Exit(get_exit_code(summary))
 
 
@@ -118,13 +127,15 @@ def _parse_policies(text: str) -> tuple[Policy, ...]:
         raise typer.BadParameter(f"unknown policy in {text!r}; known: {known}") from None
 
 
-def _run_json(config: SimConfig, seeds: range) -> SimSummary:
-    summary = run_seeds(config, seeds)
-    typer.echo(json.dumps(summary.to_json(), sort_keys=True))
+def _run_json(config: SimConfig, seeds: range, params: ChainParams, preset: str) -> SimSummary:
+    summary = run_seeds(config, seeds, params)
+    data = summary.to_json()
+    data["settings"]["preset"] = preset
+    typer.echo(json.dumps(data, sort_keys=True))
     return summary
 
 
-def _run_rich(config: SimConfig, seeds: range) -> SimSummary:
+def _run_rich(config: SimConfig, seeds: range, params: ChainParams) -> SimSummary:
     console = Console()
     columns = (
         TextColumn("[bold]seeds"),
@@ -142,7 +153,7 @@ def _run_rich(config: SimConfig, seeds: range) -> SimSummary:
             status = f"[red]{state['bad']} failing" if state["bad"] else "[green]all ok"
             progress.update(task, advance=1, status=status)
 
-        summary = run_seeds(config, seeds, on_result=advance)
+        summary = run_seeds(config, seeds, params, on_result=advance)
     console.print(render_summary(summary))
     return summary
 

@@ -20,7 +20,7 @@ from consensus.bft.events import Effect, ProposalMessage, ProposalTxs, Timeout
 from consensus.bft.state import ConsensusState
 from consensus.block import FinalizedBlock
 from consensus.messages import Proposal, SignedVote, VoteType
-from consensus.primitives import Height, Round
+from consensus.primitives import Height
 from consensus.state import ChainState
 from node.sim.byzantine import Behaviour, Outgoing, Transformed
 from node.sim.mempool import TransferMempool
@@ -40,8 +40,7 @@ class SimNode:
         "latest_proposal",
         "mempool",
         "recent",
-        "recent_at",
-        "signed",
+        "recent_height",
         "stall_marker",
         "state",
     )
@@ -58,9 +57,8 @@ class SimNode:
         self.blocks: list[FinalizedBlock] = []
         self.latest_proposal: ProposalMessage | None = None
         self.recent: list[Outgoing] = []
-        self.recent_at: tuple[Height, Round] = (0, 0)
-        self.signed = 0
-        self.stall_marker = -1
+        self.recent_height: Height = 0
+        self.stall_marker = (-1, -1, -1)
 
     def start(self, now_ms: int) -> tuple[Effect, ...]:
         self.state, effects = on_start(self.state, now_ms)
@@ -87,16 +85,19 @@ class SimNode:
         self.chain = chain
         self.latest_proposal = None
 
-    def record_sent(self, transformed: Transformed, height: Height, round_: Round) -> None:
-        """Remember our latest round's messages for re-broadcasting."""
-        if (height, round_) != self.recent_at:
-            self.recent, self.recent_at = [], (height, round_)
+    def record_sent(self, transformed: Transformed, height: Height) -> None:
+        """Remember what we sent at the current height (every round) for re-broadcasting."""
+        if height != self.recent_height:
+            self.recent, self.recent_height = [], height
         self.recent.extend(transformed.outgoing)
-        self.signed += 1
 
     def get_rebroadcast(self) -> list[Outgoing]:
-        """What to re-send while stalled: our latest round's messages and the proposal we hold."""
-        if self.recent_at[0] != self.state.height:
+        """What to re-send while stalled: our messages of this height and the proposal we hold.
+
+        All rounds, not only the latest: a peer still in an earlier round may miss exactly our
+        precommit of that round to reach its precommit timeout.
+        """
+        if self.recent_height != self.state.height:
             return []
         out = list(self.recent)
         proposal = self.latest_proposal
@@ -114,8 +115,9 @@ class SimNode:
         return [v for v in prevotes.values() if v.vote.block_hash == proposal.block_hash]
 
     def is_stalled(self) -> bool:
-        """Whether no block became final since the previous check."""
-        marker = len(self.blocks)
+        """Whether the engine has not moved (height, round, step) since the previous check."""
+        state = self.state
+        marker = (state.height, state.round, int(state.step))
         stalled = marker == self.stall_marker
         self.stall_marker = marker
         return stalled

@@ -152,7 +152,7 @@ class Simulation:
         except DoubleSignRefusedError as exc:
             self.checker.record_double_sign_request(self.now, node.index, height, str(exc))
             return
-        node.record_sent(transformed, height, round_)
+        node.record_sent(transformed, height)
         self.queue.push(self.now, node.index, LocalInput(transformed.own))
         for out in transformed.outgoing:
             self.send(node.index, out)
@@ -204,7 +204,8 @@ def _build_nodes(
     keypairs = tuple(derive_keypair(seed, i) for i in range(n))
     chain = compute_genesis_state(build_genesis(keypairs, config.stakes, config.chain_id, params))
     byzantine = sorted(choices.sample(range(n), config.byzantine))
-    policy_of = {i: config.policies[k % len(config.policies)] for k, i in enumerate(byzantine)}
+    policies = config.policies
+    policy_of = {i: policies[(seed + k) % len(policies)] for k, i in enumerate(byzantine)}
     nodes = []
     for i, kp in enumerate(keypairs):
         policy = policy_of.get(i)

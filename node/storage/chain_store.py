@@ -18,6 +18,7 @@ from consensus.block import Block, Commit, FinalizedBlock
 from consensus.encoding import decode, encode
 from consensus.errors import DecodeError
 from consensus.state import ChainState
+from consensus.validators import ValidatorSet
 from node.errors import StorageError
 
 T = TypeVar("T")
@@ -35,6 +36,11 @@ CREATE TABLE IF NOT EXISTS txs (
 CREATE INDEX IF NOT EXISTS txs_by_sender ON txs (sender, height);
 CREATE TABLE IF NOT EXISTS states (height INTEGER PRIMARY KEY, app_hash BLOB NOT NULL,
     state BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS contributions (
+    task_id INTEGER NOT NULL, version INTEGER NOT NULL, tx_hash BLOB NOT NULL,
+    sender BLOB NOT NULL, height INTEGER NOT NULL, accepted INTEGER NOT NULL,
+    reward INTEGER NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (task_id, version, tx_hash));
+CREATE TABLE IF NOT EXISTS validator_sets (from_height INTEGER PRIMARY KEY, valset BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS models (
     task_id INTEGER NOT NULL, version INTEGER NOT NULL, model_hash BLOB NOT NULL,
     height INTEGER NOT NULL, accuracy REAL, PRIMARY KEY (task_id, version));
@@ -49,6 +55,18 @@ class TxLocation:
     position: int
     sender: bytes
     kind: str
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One delta counted (or not) by an aggregation, and what its sender was paid."""
+
+    tx_hash: bytes
+    sender: bytes
+    height: int
+    accepted: bool
+    reward: int
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -179,6 +197,57 @@ class ChainStore:
             "INSERT OR REPLACE INTO models VALUES (?, ?, ?, ?, ?)",
             (record.task_id, record.version, record.model_hash, record.height, record.accuracy),
         )
+
+    def save_contributions(self, task_id: int, version: int, rows: list[Contribution]) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO contributions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    task_id,
+                    version,
+                    c.tx_hash,
+                    c.sender,
+                    c.height,
+                    int(c.accepted),
+                    c.reward,
+                    c.reason,
+                )
+                for c in rows
+            ],
+        )
+
+    def get_contributions(self, task_id: int, version: int) -> list[Contribution]:
+        rows = self._db.execute(
+            "SELECT tx_hash, sender, height, accepted, reward, reason FROM contributions "
+            "WHERE task_id = ? AND version = ? ORDER BY tx_hash",
+            (task_id, version),
+        ).fetchall()
+        return [
+            Contribution(bytes(t), bytes(s), int(h), bool(a), int(r), str(why))
+            for t, s, h, a, r, why in rows
+        ]
+
+    def save_validator_set(self, from_height: int, valset: ValidatorSet) -> None:
+        """Record the set that signs heights from ``from_height`` on (if it changed)."""
+        row = self._db.execute(
+            "SELECT valset FROM validator_sets WHERE from_height <= ? "
+            "ORDER BY from_height DESC LIMIT 1",
+            (from_height,),
+        ).fetchone()
+        encoded = encode(valset)
+        if row is None or bytes(row[0]) != encoded:
+            self._db.execute(
+                "INSERT OR REPLACE INTO validator_sets VALUES (?, ?)", (from_height, encoded)
+            )
+
+    def get_validator_set(self, height: int) -> ValidatorSet | None:
+        """The set that signed ``height``'s commit."""
+        row = self._db.execute(
+            "SELECT valset FROM validator_sets WHERE from_height <= ? "
+            "ORDER BY from_height DESC LIMIT 1",
+            (height,),
+        ).fetchone()
+        return None if row is None else _load(ValidatorSet, row[0])
 
     def get_models(self, task_id: int) -> list[ModelRecord]:
         rows = self._db.execute(

@@ -107,3 +107,28 @@ async def test_chain_node_restarted_validator_catches_up_without_double_signing(
         assert block_hashes(reborn, 10) == block_hashes(nodes[0], 10)
         assert reborn.sync.synced_blocks > 0
         nursery.cancel_scope.cancel()
+
+
+async def test_chain_node_status_metrics_and_queries(
+    tmp_path: Path, autojump_clock: trio.testing.MockClock
+) -> None:
+    hub = MemoryHub(latency_s=0.002)
+    nodes = [make_node(hub, k, tmp_path / f"n{i}", KEYS) for i, k in enumerate(KEYS)]
+    async with trio.open_nursery() as nursery:
+        for node in nodes:
+            await nursery.start(node.run)
+        tx = sign_transaction(KEYS[1], "memnet", 0, Transfer(KEYS[2].address, 5))
+        await nodes[1].submit_transaction(tx)
+        with trio.fail_after(60):
+            while nodes[0].find_transaction(tx.hash) is None:
+                await trio.sleep(0.05)
+            await wait_for_height(nodes, 4)
+        location, found = nodes[0].find_transaction(tx.hash) or (None, None)
+        assert found == tx and location is not None
+        status = nodes[0].get_status()
+        assert status.chain_id == "memnet" and status.is_validator and status.peers == 3
+        assert status.height >= 4 and status.finality_p50_ms is not None
+        metrics = nodes[0].get_metrics()
+        assert metrics["deltachain_blocks_finalized_total"] >= 4
+        assert metrics["deltachain_validators"] == 4
+        nursery.cancel_scope.cancel()

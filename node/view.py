@@ -1,0 +1,62 @@
+"""The read side of a running node: what the HTTP API, the CLI and metrics may ask.
+
+``ChainNode`` implements :class:`NodeView`; the API depends only on this protocol.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from consensus.block import FinalizedBlock
+from consensus.state import ChainState
+from consensus.transactions import SignedTransaction
+from node.storage.chain_store import Contribution, ModelRecord, TxLocation
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """A node's status, as ``deltachain status`` and ``GET /status`` show it."""
+
+    chain_id: str
+    moniker: str
+    peer_id: str
+    address: str
+    is_validator: bool
+    height: int
+    round: int
+    step: str
+    latest_block_hash: str
+    latest_block_time_ms: int
+    peers: int
+    mempool_txs: int
+    finality_p50_ms: float | None
+    finality_p99_ms: float | None
+    models: dict[int, int] = field(default_factory=dict)
+    """Task id to current model version."""
+
+
+class NodeView(Protocol):
+    """Read access to a running node plus transaction submission."""
+
+    def get_status(self) -> StatusReport: ...
+
+    def get_chain_state(self) -> ChainState:
+        """The state after the latest final block (and its aggregations)."""
+        ...
+
+    def get_finalized(self, height: int) -> FinalizedBlock | None: ...
+
+    def find_transaction(self, tx_hash: bytes) -> tuple[TxLocation, SignedTransaction] | None: ...
+
+    def get_models(self, task_id: int) -> list[ModelRecord]: ...
+
+    def get_contributions(self, task_id: int, version: int) -> list[Contribution]: ...
+
+    def get_metrics(self) -> dict[str, float]:
+        """Gauges and counters by Prometheus metric name (``deltachain_*``)."""
+        ...
+
+    async def submit_transaction(self, stx: SignedTransaction) -> None:
+        """Admit to the mempool and gossip; raises ``MempoolError`` with the reason."""
+        ...
