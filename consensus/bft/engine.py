@@ -35,8 +35,10 @@ from consensus.bft.validity import apply_cached
 from consensus.bft.votes import (
     EMPTY_HEIGHT_VOTES,
     VoteStatus,
+    add_conflicting_vote,
     add_equivocator,
     add_vote,
+    count_extra_values,
     get_first_vote,
     get_vote_sign_bytes,
     get_vote_status,
@@ -59,6 +61,8 @@ Handled = tuple[ConsensusState, tuple[Effect, ...]]
 
 MAX_ROUNDS_AHEAD: Final = 100
 """Votes and proposals more than this many rounds ahead of ours are ignored (bounds memory)."""
+MAX_EXTRA_VALUES: Final = 2
+"""Conflicting values counted per equivocator and (round, type), besides nil and held blocks."""
 
 
 def on_start(state: ConsensusState, now_ms: TimestampMs) -> Handled:
@@ -80,11 +84,9 @@ def on_vote(state: ConsensusState, signed: SignedVote, now_ms: TimestampMs) -> H
     status = get_vote_status(state.votes, vote)
     if status is VoteStatus.DUPLICATE:
         return state, ()
-    if status is VoteStatus.CONFLICTING and vote.validator in state.votes.equivocators:
-        return state, ()
     _validate_vote_signature(state, signed)
     if status is VoteStatus.CONFLICTING:
-        return _on_equivocation(state, signed)
+        return _done(_on_conflicting_vote(state, signed, power))
     return _done(_after_vote(with_votes(state, add_vote(state.votes, signed, power)), vote))
 
 
@@ -215,12 +217,22 @@ def _on_other_height(
     return state, ()
 
 
-def _on_equivocation(state: ConsensusState, signed: SignedVote) -> Handled:
-    first = get_first_vote(state.votes, signed.vote)
-    if first is None:  # pragma: no cover - CONFLICTING implies a first vote
-        raise InvalidVoteError("no first vote to conflict with")
-    state = with_votes(state, add_equivocator(state.votes, signed.vote.validator))
-    return state, (EvidenceFound(DoubleSignEvidence(first, signed)),)
+def _on_conflicting_vote(state: ConsensusState, signed: SignedVote, power: int) -> Result:
+    """An equivocation: evidence the first time, and the vote counts for its value (bounded)."""
+    vote = signed.vote
+    effects: list[Effect] = []
+    if vote.validator not in state.votes.equivocators:
+        first = get_first_vote(state.votes, vote)
+        if first is None:  # pragma: no cover - CONFLICTING implies a first vote
+            raise InvalidVoteError("no first vote to conflict with")
+        effects.append(EvidenceFound(DoubleSignEvidence(first, signed)))
+        state = with_votes(state, add_equivocator(state.votes, vote.validator))
+    is_relevant = vote.block_hash is None or vote.block_hash in state.rs.blocks
+    if not is_relevant and count_extra_values(state.votes, vote) >= MAX_EXTRA_VALUES:
+        return state, effects
+    state = with_votes(state, add_conflicting_vote(state.votes, signed, power))
+    state, more = _after_vote(state, vote)
+    return state, effects + more
 
 
 def _after_vote(state: ConsensusState, vote: Vote) -> Result:

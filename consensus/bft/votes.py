@@ -26,14 +26,31 @@ class VoteStatus(enum.Enum):
 
 @dataclass(frozen=True)
 class VoteSet:
-    """The first vote of each validator for one (round, type), with power per block hash."""
+    """The votes of one (round, type) and the power behind each value (block hash or nil).
+
+    ``votes`` holds each validator's first vote; ``total`` counts each validator once. An
+    equivocator's later, conflicting votes are kept in ``extra`` and count for their value too:
+    as in the paper, a value's tally is the power of the distinct validators that voted for it,
+    so two values never both reach a quorum unless more than a third of the power is faulty,
+    and every node can still verify a quorum that another node saw.
+    """
 
     votes: Mapping[Address, SignedVote] = field(default_factory=dict)
     power: Mapping[Hash32 | None, Stake] = field(default_factory=dict)
     total: Stake = 0
+    extra: Mapping[Address, tuple[SignedVote, ...]] = field(default_factory=dict)
 
     def get_power(self, block_hash: Hash32 | None) -> Stake:
         return self.power.get(block_hash, 0)
+
+    def get_vote_for(self, validator: Address, block_hash: Hash32 | None) -> SignedVote | None:
+        """The validator's vote for ``block_hash`` (first or conflicting), if it cast one."""
+        first = self.votes.get(validator)
+        if first is not None and first.vote.block_hash == block_hash:
+            return first
+        return next(
+            (v for v in self.extra.get(validator, ()) if v.vote.block_hash == block_hash), None
+        )
 
 
 EMPTY_VOTE_SET = VoteSet()
@@ -59,11 +76,12 @@ EMPTY_HEIGHT_VOTES = HeightVotes()
 
 
 def get_vote_status(votes: HeightVotes, vote: Vote) -> VoteStatus:
-    """Whether ``vote`` is new, a repeat of the validator's vote, or conflicts with it."""
-    first = votes.get(vote.round, vote.vote_type).votes.get(vote.validator)
-    if first is None:
+    """Whether ``vote`` is new, a repeat of one of the validator's votes, or conflicts."""
+    vote_set = votes.get(vote.round, vote.vote_type)
+    if vote.validator not in vote_set.votes:
         return VoteStatus.NEW
-    return VoteStatus.DUPLICATE if first.vote == vote else VoteStatus.CONFLICTING
+    known = vote_set.get_vote_for(vote.validator, vote.block_hash)
+    return VoteStatus.DUPLICATE if known is not None else VoteStatus.CONFLICTING
 
 
 def get_first_vote(votes: HeightVotes, vote: Vote) -> SignedVote | None:
@@ -81,6 +99,7 @@ def add_vote(votes: HeightVotes, signed: SignedVote, power: Stake) -> HeightVote
         {**old.votes, vote.validator: signed},
         {**old.power, block_hash: old.power.get(block_hash, 0) + power},
         old.total + power,
+        old.extra,
     )
     other_type = VoteType.PRECOMMIT if vote.vote_type == VoteType.PREVOTE else VoteType.PREVOTE
     round_power = votes.round_power
@@ -89,18 +108,35 @@ def add_vote(votes: HeightVotes, signed: SignedVote, power: Stake) -> HeightVote
     return HeightVotes({**votes.sets, key: new_set}, round_power, votes.equivocators)
 
 
+def count_extra_values(votes: HeightVotes, vote: Vote) -> int:
+    """How many conflicting values the validator has counted in this (round, type)."""
+    return len(votes.get(vote.round, vote.vote_type).extra.get(vote.validator, ()))
+
+
+def add_conflicting_vote(votes: HeightVotes, signed: SignedVote, power: Stake) -> HeightVotes:
+    """``votes`` with an equivocator's CONFLICTING vote counted for its value."""
+    vote = signed.vote
+    key = (vote.round, vote.vote_type)
+    old = votes.sets[key]
+    block_hash = vote.block_hash
+    new_set = VoteSet(
+        old.votes,
+        {**old.power, block_hash: old.power.get(block_hash, 0) + power},
+        old.total,
+        {**old.extra, vote.validator: (*old.extra.get(vote.validator, ()), signed)},
+    )
+    return HeightVotes({**votes.sets, key: new_set}, votes.round_power, votes.equivocators)
+
+
 def add_equivocator(votes: HeightVotes, validator: Address) -> HeightVotes:
     return HeightVotes(votes.sets, votes.round_power, votes.equivocators | {validator})
 
 
 def compute_commit(votes: HeightVotes, height: int, round_: Round, block_hash: Hash32) -> Commit:
     """The commit made of every precommit for ``block_hash`` in ``round_``, sorted by address."""
-    precommits = votes.get(round_, VoteType.PRECOMMIT).votes
-    signatures = tuple(
-        CommitSig(address, signed.signature)
-        for address, signed in sorted(precommits.items())
-        if signed.vote.block_hash == block_hash
-    )
+    precommits = votes.get(round_, VoteType.PRECOMMIT)
+    chosen = (precommits.get_vote_for(address, block_hash) for address in sorted(precommits.votes))
+    signatures = tuple(CommitSig(v.vote.validator, v.signature) for v in chosen if v is not None)
     return Commit(height, round_, block_hash, signatures)
 
 

@@ -6,8 +6,15 @@ import dataclasses
 
 import pytest
 
-from consensus.bft.engine import MAX_ROUNDS_AHEAD, on_proposal, on_start, on_vote
-from consensus.bft.events import EvidenceFound, SignProposal
+from consensus.bft.engine import (
+    MAX_EXTRA_VALUES,
+    MAX_ROUNDS_AHEAD,
+    on_proposal,
+    on_start,
+    on_timeout,
+    on_vote,
+)
+from consensus.bft.events import EvidenceFound, SignProposal, Step, Timeout
 from consensus.bft.state import ConsensusState, new_consensus_state
 from consensus.crypto import KeyPair
 from consensus.errors import InvalidBlockError, InvalidSignatureError, InvalidVoteError
@@ -17,6 +24,8 @@ from consensus.messages import SignedVote, VoteType
 from consensus.state import ChainState
 from tests.consensus.bft.cluster import (
     CHAIN_ID,
+    get_effects_of,
+    get_own_votes,
     get_proposer_key,
     make_chain,
     propose,
@@ -83,6 +92,7 @@ def test_engine_ignores_old_heights_and_far_rounds() -> None:
 def test_engine_equivocation_produces_evidence_once() -> None:
     keys, chain, state = _started()
     cheater = keys[2]
+    power = chain.validators.get_power(cheater.address)
     first = vote(cheater, PREVOTE, 1, 0, None)
     second = vote(cheater, PREVOTE, 1, 0, b"\x01" * 32)
     third = vote(cheater, PREVOTE, 1, 0, b"\x02" * 32)
@@ -91,13 +101,47 @@ def test_engine_equivocation_produces_evidence_once() -> None:
     assert len(effects) == 1 and isinstance(effects[0], EvidenceFound)
     evidence = effects[0].evidence
     assert (evidence.vote_a, evidence.vote_b) == (first, second)
-    assert state.votes.get(0, PREVOTE).votes[cheater.address] == first  # the first one counts
-    assert state.votes.get(0, PREVOTE).total == chain.validators.get_power(cheater.address)
-    again, effects = on_vote(state, third, 0)
-    assert again is state and effects == ()
+    tally = state.votes.get(0, PREVOTE)
+    assert tally.votes[cheater.address] == first
+    assert tally.total == power  # one validator, counted once among all votes
+    state, effects = on_vote(state, third, 0)
+    assert effects == ()  # no second evidence
+    again, effects = on_vote(state, second, 0)
+    assert again is state and effects == ()  # a repeated conflicting vote is a duplicate
     reporter = keys[0]
     slashed = process_transaction(chain, sign_transaction(reporter, CHAIN_ID, 0, evidence))
     assert slashed.candidates[cheater.address].tombstoned
+
+
+def test_engine_counts_an_equivocators_votes_for_each_value() -> None:
+    keys, chain, state = _started()
+    cheater = keys[2]
+    power = chain.validators.get_power(cheater.address)
+    values = [None, *(bytes([i]) * 32 for i in range(1, 2 + MAX_EXTRA_VALUES))]
+    for value in values:
+        state, _ = on_vote(state, vote(cheater, PREVOTE, 1, 0, value), 0)
+    tally = state.votes.get(0, PREVOTE)
+    counted = [v for v in values if tally.get_power(v) == power]
+    assert counted == values[: 1 + MAX_EXTRA_VALUES]  # junk values beyond the bound are not
+    assert tally.total == power
+
+
+def test_engine_equivocating_prevote_completes_a_polka_for_a_reproposal() -> None:
+    keys, chain, state = _started()
+    proposer = get_proposer_key(keys, chain, 1)
+    block = propose(get_proposer_key(keys, chain, 0), chain, 0).block
+    reproposal = propose(proposer, chain, 1, pol_round=0, block=block)
+    state, _ = on_timeout(state, Timeout(1, 0, Step.PRECOMMIT), 0)
+    state, effects = on_proposal(state, reproposal, 0)
+    assert get_own_votes(effects) == []  # line 28 waits for a polka of round 0
+    honest, cheater = keys[:2], keys[2]
+    for key in honest:
+        state, _ = on_vote(state, vote(key, PREVOTE, 1, 0, block.hash), 0)
+    state, effects = on_vote(state, vote(cheater, PREVOTE, 1, 0, None), 0)  # seen first
+    assert get_own_votes(effects) == []
+    state, effects = on_vote(state, vote(cheater, PREVOTE, 1, 0, block.hash), 0)
+    assert get_effects_of(effects, EvidenceFound)
+    assert get_own_votes(effects) == [(PREVOTE, block.hash)]  # another node's polka, verified
 
 
 def test_engine_conflicting_vote_with_bad_signature_raises_and_is_no_evidence() -> None:

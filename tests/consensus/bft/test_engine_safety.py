@@ -1,0 +1,69 @@
+"""Safety under any delivery order: Hypothesis drives four honest validators' messages.
+
+Each step delivers one pending message (in any order, to any node), drops one, or fires any
+scheduled timeout early; the clock moves so that proposers of later rounds build other blocks.
+Whatever happens, no two nodes finalize different blocks at a height, and no engine ever asks
+its signer for two different votes at one (height, round, type).
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from consensus.bft.events import SignVote
+from tests.consensus.bft.cluster import Cluster, make_chain
+
+STEPS = 250
+
+
+def _step(cluster: Cluster, data: st.DataObject) -> None:
+    messages = [(a, i) for a, queue in cluster.inbox.items() for i in range(len(queue))]
+    timeouts = [(a, i) for a, pending in cluster.timeouts.items() for i in range(len(pending))]
+    kind = data.draw(st.integers(0, 9), label="kind")
+    if messages and (kind <= 7 or not timeouts):
+        address, index = messages[data.draw(st.integers(0, len(messages) - 1), label="msg")]
+        message = cluster.inbox[address][index]
+        del cluster.inbox[address][index]
+        if kind <= 6:
+            cluster.deliver(address, message)
+    elif timeouts:
+        address, index = timeouts[data.draw(st.integers(0, len(timeouts) - 1), label="timeout")]
+        scheduled = cluster.timeouts[address].pop(index)
+        cluster.now_ms += scheduled.delay_ms
+        cluster.fire(address, scheduled.timeout)
+
+
+def _check_agreement(cluster: Cluster) -> None:
+    by_height: dict[int, set[bytes]] = {}
+    for finals in cluster.finalized.values():
+        for final in finals:
+            by_height.setdefault(final.finalized.block.height, set()).add(
+                final.finalized.block.hash
+            )
+    assert all(len(hashes) == 1 for hashes in by_height.values()), by_height
+
+
+def _check_no_double_votes(cluster: Cluster) -> None:
+    for effects in cluster.log.values():
+        cast: dict[tuple[int, int, int], bytes | None] = {}
+        for effect in effects:
+            if isinstance(effect, SignVote):
+                v = effect.vote
+                key = (v.height, v.round, int(v.vote_type))
+                assert cast.setdefault(key, v.block_hash) == v.block_hash
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_engine_random_delivery_never_finalizes_two_blocks(data: st.DataObject) -> None:
+    keys, chain = make_chain(4)
+    cluster = Cluster.start(keys, chain)
+    for _ in range(STEPS):
+        if not any(cluster.inbox.values()) and not any(cluster.timeouts.values()):
+            break
+        _step(cluster, data)
+        _check_agreement(cluster)
+    _check_no_double_votes(cluster)
+    event(f"heights decided: {max((len(f) for f in cluster.finalized.values()), default=0)}")
+    event(f"highest round: {max(s.round for s in cluster.nodes.values())}")
