@@ -48,6 +48,8 @@ class TaskOptions:
 class TestnetOptions:
     """What ``testnet create`` builds."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     validators: int = 4
     chain_id: str = "deltachain-local"
     p2p_base_port: int = 26_600
