@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import trio
@@ -18,10 +18,11 @@ from consensus.block import Block, FinalizedBlock
 from consensus.crypto import KeyPair
 from consensus.encoding import encode
 from consensus.genesis import Genesis
-from consensus.ledger import process_transaction
+from consensus.ledger import get_ready_tasks, process_aggregations, process_transaction
 from consensus.messages import SignedVote
 from consensus.state import ChainState
 from consensus.transactions import ModelDelta, SignedTransaction, Transaction
+from node.aggregator import Aggregator
 from node.driver import Driver, restore_consensus_state
 from node.errors import StorageError
 from node.gossip import (
@@ -99,6 +100,10 @@ class ChainNode:
             state, signer, self.storage.wal, self.storage.store, self.mempool, self, now_ms
         )
         self.sync = BlockSync(self.network, self.get_state, self.driver.inbox, self.genesis_hash)
+        self.aggregator = Aggregator(
+            self.storage.blobs, self.storage.store, self.fetch_blob, self.driver.inbox
+        )
+        self.driver.listeners.append(self.aggregator.on_finalized)
         self._recent: dict[bytes, SignedVote | ProposalMessage] = {}
         self._resends = 0
 
@@ -154,6 +159,20 @@ class ChainNode:
             except MempoolError as exc:
                 logger.debug("gossiped tx=%s not admitted: %s", stx.hash.hex()[:12], exc)
 
+    async def _recover_aggregations(self) -> None:
+        """Finish aggregations a crash interrupted (state saved after a block, before them)."""
+        chain = self.get_state().chain
+        ready = get_ready_tasks(chain)
+        if not ready:
+            return
+        logger.info("recovering aggregations tasks=%s height=%d", ready, chain.height)
+        outcomes = [
+            await self.aggregator.aggregate_with_retry(chain, chain.tasks[t]) for t in ready
+        ]
+        chain = process_aggregations(chain, tuple(o.result for o in outcomes))
+        self.storage.store.save_state(chain)
+        self.driver.state = replace(self.driver.state, chain=chain)
+
     # ---- data availability ------------------------------------------------------------------
 
     async def _fetch_missing_payloads(self, block: Block) -> bool:
@@ -164,14 +183,18 @@ class ChainNode:
         return True
 
     async def _fetch_payload(self, delta: ModelDelta) -> bool:
-        if self.storage.blobs.has(delta.payload_hash):
+        return await self.fetch_blob(delta.payload_hash, delta.payload_size)
+
+    async def fetch_blob(self, blob_hash: bytes, max_size: int) -> bool:
+        """Whether we hold the blob, after fetching it from the first peer that has it."""
+        if self.storage.blobs.has(blob_hash):
             return True
-        limit = min(delta.payload_size, self.timings.max_payload_bytes)
+        limit = min(max_size, self.timings.max_payload_bytes)
         for peer in sorted(self.network.connected_peers()):
             try:
-                data = await self.network.fetch_blob(peer, delta.payload_hash, limit)
+                data = await self.network.fetch_blob(peer, blob_hash, limit)
             except NetworkError as exc:
-                logger.debug("payload fetch from peer=%s failed: %s", peer[:12], exc)
+                logger.debug("blob fetch from peer=%s failed: %s", peer[:12], exc)
                 continue
             self.storage.blobs.put(data)
             return True

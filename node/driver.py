@@ -132,6 +132,7 @@ class Driver:
         self.stats.inputs += 1
         if isinstance(item, ProposalMessage):
             self._proposal_seen_ms.setdefault(item.block.height, self.now_ms())
+        chain_before = self.state.chain
         try:
             self.state, effects = HANDLERS[type(item)](self.state, item, self.now_ms())
         except ConsensusError as exc:
@@ -139,6 +140,8 @@ class Driver:
             self.stats.last_rejection = f"{type(item).__name__}: {exc}"
             logger.debug("rejected input kind=%s reason=%s", type(item).__name__, exc)
             return ()
+        if isinstance(item, AggregationsDone) and self.state.chain is not chain_before:
+            self.store.save_state(self.state.chain)  # the snapshot now includes the new models
         return effects
 
     async def _carry_out_all(self, effects: tuple[Effect, ...]) -> None:

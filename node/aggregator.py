@@ -1,0 +1,186 @@
+"""Learning on finality: every node turns a final block's ready deltas into the next model.
+
+For each ready task the aggregator loads the current global weights and every pending payload
+(fetching what it lacks from peers by hash), applies the task's rule (``ml.aggregation``, pure
+and bit-identical on every node), stores the new snapshot, records who contributed and was paid,
+and reports the results to the driver, whose next block header commits to them. A task whose
+deltas cannot count (too few valid ones, or a rule the learning layer refuses) keeps its
+weights: every honest node reaches that same verdict.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import trio
+
+from consensus.bft.events import AggregationsDone, Finalized, TaskAggregation
+from consensus.state import ChainState, Task
+from ml.aggregation.round import AggregationResult, aggregate_round
+from ml.aggregation.spec import spec_from_task
+from ml.errors import InsufficientDeltasError, MlError
+from ml.snapshot import decode_weights, encode_weights
+from ml.types import Float32Array
+from node.errors import NodeError
+from node.storage.blobs import BlobStore
+from node.storage.chain_store import ChainStore, Contribution, ModelRecord
+
+logger = logging.getLogger(__name__)
+
+RETRY_INITIAL_S = 0.2
+RETRY_MAX_S = 5.0
+
+BlobFetcher = Callable[[bytes, int], Awaitable[bool]]
+"""``fetch(blob_hash, max_size) -> held``: make a blob available locally, from peers if needed."""
+
+
+class MissingBlobError(NodeError):
+    """A payload or model snapshot needed for aggregation is held by no reachable peer."""
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    """One task's aggregation: the chain's part and what the node records."""
+
+    result: TaskAggregation
+    weights: Float32Array
+    contributions: list[Contribution]
+
+
+class Aggregator:
+    """Runs aggregations for ``Finalized`` effects; results go to ``inbox`` (the driver)."""
+
+    def __init__(
+        self,
+        blobs: BlobStore,
+        store: ChainStore,
+        fetch: BlobFetcher,
+        inbox: trio.MemorySendChannel[AggregationsDone],
+    ) -> None:
+        self._blobs = blobs
+        self._store = store
+        self._fetch = fetch
+        self._inbox = inbox
+        self._weights: dict[bytes, Float32Array] = {}
+        self.new_versions = trio.Event()
+        self.aggregations = 0
+
+    async def on_finalized(self, effect: Finalized) -> None:
+        """Driver listener: aggregate the ready tasks of a final block, report the results."""
+        if not effect.ready_tasks:
+            return
+        outcomes = []
+        for task_id in effect.ready_tasks:
+            task = effect.state.tasks[task_id]
+            outcomes.append(await self.aggregate_with_retry(effect.state, task))
+        height = effect.finalized.block.height
+        for outcome in outcomes:
+            self._record(outcome, effect.state.tasks[outcome.result.task_id], height)
+        await self._inbox.send(AggregationsDone(height, tuple(o.result for o in outcomes)))
+        self.aggregations += len(outcomes)
+        self.new_versions.set()
+        self.new_versions = trio.Event()
+
+    async def aggregate_with_retry(self, state: ChainState, task: Task) -> TaskOutcome:
+        """Aggregate, waiting for missing blobs to become fetchable (no model without them)."""
+        delay = RETRY_INITIAL_S
+        while True:
+            try:
+                return await self.aggregate_task(state, task)
+            except MissingBlobError as exc:
+                logger.warning("task=%d aggregation waits for data: %s", task.task_id, exc)
+                await trio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_S)
+
+    async def aggregate_task(self, state: ChainState, task: Task) -> TaskOutcome:
+        weights = await self.load_weights(task.model_hash)
+        entries = []
+        for delta in task.pending:
+            if not await self._fetch(delta.payload_hash, delta.payload_size):
+                raise MissingBlobError(f"payload {delta.payload_hash.hex()[:16]} is unavailable")
+            payload = self._blobs.get(delta.payload_hash)
+            entries.append((delta.tx_hash, payload or b"", delta.num_samples))
+        result = await trio.to_thread.run_sync(_aggregate, task, weights, entries)
+        if result is None:
+            logger.info("task=%d: no delta counts this round, weights kept", task.task_id)
+            return self._outcome(task, weights, task.model_hash, (), {})
+        self._blobs.put(encode_weights(result.new_weights))
+        reasons = {r.tx_hash: f"{r.code}: {r.reason}" for r in result.rejected}
+        return self._outcome(task, result.new_weights, result.model_hash, result.accepted, reasons)
+
+    def _outcome(
+        self,
+        task: Task,
+        weights: Float32Array,
+        model_hash: bytes,
+        accepted: tuple[bytes, ...],
+        reasons: dict[bytes, str],
+    ) -> TaskOutcome:
+        self._weights[model_hash] = weights
+        rewards = compute_rewards(task, accepted)
+        contributions = [
+            Contribution(
+                d.tx_hash,
+                d.sender,
+                0,
+                d.tx_hash in rewards,
+                rewards.get(d.tx_hash, 0),
+                "" if d.tx_hash in rewards else reasons.get(d.tx_hash, "not counted"),
+            )
+            for d in task.pending
+        ]
+        return TaskOutcome(
+            TaskAggregation(task.task_id, accepted, model_hash), weights, contributions
+        )
+
+    def _record(self, outcome: TaskOutcome, task: Task, height: int) -> None:
+        version = task.version + 1
+        rows = [
+            Contribution(c.tx_hash, c.sender, height, c.accepted, c.reward, c.reason)
+            for c in outcome.contributions
+        ]
+        self._store.save_contributions(task.task_id, version, rows)
+        self._store.save_model(
+            ModelRecord(task.task_id, version, outcome.result.model_hash, height, None)
+        )
+
+    async def load_weights(self, model_hash: bytes) -> Float32Array:
+        """The weights with this hash: cached, from the blob store, or fetched from peers."""
+        cached = self._weights.get(model_hash)
+        if cached is not None:
+            return cached
+        if not await self._fetch(model_hash, 256 << 20):
+            raise MissingBlobError(f"model snapshot {model_hash.hex()[:16]} is unavailable")
+        data = self._blobs.get(model_hash)
+        try:
+            weights = decode_weights(data or b"")
+        except MlError as exc:
+            raise MissingBlobError(f"model snapshot {model_hash.hex()[:16]}: {exc}") from exc
+        self._weights = {model_hash: weights}  # keep only the latest
+        return weights
+
+
+def _aggregate(
+    task: Task, weights: Float32Array, entries: list[tuple[bytes, bytes, int]]
+) -> AggregationResult | None:
+    spec = task.spec
+    try:
+        rule = spec_from_task(spec.model_id, spec.aggregation, spec.clip_norm, spec.min_deltas)
+        return aggregate_round(rule, weights, sorted(entries))
+    except InsufficientDeltasError:
+        return None
+    except MlError as exc:  # an unusable rule or model: deterministic on every node
+        logger.warning("task=%d cannot aggregate: %s", task.task_id, exc)
+        return None
+
+
+def compute_rewards(task: Task, accepted: tuple[bytes, ...]) -> dict[bytes, int]:
+    """What the ledger pays each accepted delta (``process_aggregations``' rule)."""
+    pool, rewards = task.pool, {}
+    for tx_hash in sorted(accepted):
+        reward = min(task.spec.reward_per_delta, pool)
+        rewards[tx_hash] = reward
+        pool -= reward
+    return rewards

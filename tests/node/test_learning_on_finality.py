@@ -1,0 +1,75 @@
+"""Learning on finality over the in-memory network: deltas by hash, identical models, rewards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import trio
+import trio.testing
+
+from consensus.crypto import KeyPair
+from consensus.ledger.devnet import make_keys, sign_transaction
+from consensus.transactions import ModelDelta
+from ml.codec.delta import CodecConfig, encode_delta
+from ml.models import get_model_spec
+from node.chain_node import ChainNode
+from node.network.memory import MemoryHub
+from node.storage.blobs import BlobStore
+from node.testnet import TaskOptions, TestnetOptions, build_genesis, build_task
+from tests.node.test_chain_node import make_node, wait_for_height
+
+KEYS = list(make_keys(4, namespace=77))
+OPTIONS = TestnetOptions(
+    validators=4, chain_id="learnnet", task=TaskOptions(model_id="logreg-digits")
+)
+TASK, SNAPSHOT = build_task(OPTIONS)
+GENESIS = build_genesis(OPTIONS, KEYS, TASK)
+
+
+def make_delta(index: int) -> bytes:
+    spec = get_model_spec("logreg-digits")
+    values = np.random.Generator(np.random.PCG64(index)).normal(0, 0.01, spec.num_params)
+    return encode_delta(values.astype(np.float32), spec.model_id, spec.shapes, CodecConfig())
+
+
+async def submit_delta(node: ChainNode, key: KeyPair, index: int) -> bytes:
+    payload = make_delta(index)
+    payload_hash = node.storage.blobs.put(payload)
+    body = ModelDelta(1, 0, payload_hash, len(payload), 100 + index)
+    stx = sign_transaction(key, "learnnet", 0, body)
+    await node.submit_transaction(stx)
+    return stx.hash
+
+
+async def test_learning_four_nodes_aggregate_identical_models_and_pay_rewards(
+    tmp_path: Path, autojump_clock: trio.testing.MockClock
+) -> None:
+    hub = MemoryHub(latency_s=0.002)
+    homes = [tmp_path / f"n{i}" for i in range(4)]
+    for home in homes[:1]:  # only node 0 holds the initial snapshot: the others fetch it
+        BlobStore(home / "blobs").put(SNAPSHOT)
+    nodes = [make_node(hub, k, homes[i], KEYS, GENESIS) for i, k in enumerate(KEYS)]
+    async with trio.open_nursery() as nursery:
+        for node in nodes:
+            await nursery.start(node.run)
+        hashes = [
+            await submit_delta(n, k, i) for i, (n, k) in enumerate(zip(nodes, KEYS, strict=True))
+        ]
+        with trio.fail_after(120):
+            while min(n.get_chain_state().tasks[1].version for n in nodes) < 1:
+                await trio.sleep(0.05)
+            await wait_for_height(nodes, nodes[0].get_chain_state().height + 1)
+        tasks = [n.get_chain_state().tasks[1] for n in nodes]
+        assert (
+            len({t.model_hash for t in tasks}) == 1
+            and tasks[0].model_hash != TASK.initial_model_hash
+        )
+        assert tasks[0].pool == TASK.reward_pool - 4 * TASK.reward_per_delta
+        for node in nodes:
+            assert node.storage.blobs.has(tasks[0].model_hash)
+            rows = node.get_contributions(1, 1)
+            assert sorted(r.tx_hash for r in rows) == sorted(hashes)
+            assert all(r.accepted and r.reward == TASK.reward_per_delta for r in rows)
+            assert [m.version for m in node.get_models(1)] == [1]
+        nursery.cancel_scope.cancel()
