@@ -240,11 +240,26 @@ def _after_vote(state: ConsensusState, vote: Vote) -> Result:
         decided = try_decide(state, vote.round, vote.block_hash)
         if decided is not None:
             return decided
-    if vote.round > state.rs.round:
+    rs = state.rs
+    if vote.round > rs.round:
         if state.validators.is_one_third(state.votes.get_round_power(vote.round)):
             return start_round(state, vote.round)  # line 55: f+1 of a higher round
         return state, []
+    if vote.round < rs.round and not _may_justify_proposal(state, vote):
+        return state, []
     return apply_rules(state)
+
+
+def _may_justify_proposal(state: ConsensusState, vote: Vote) -> bool:
+    """Whether an old round's vote may complete the polka of the current proposal (line 28)."""
+    rs = state.rs
+    msg = rs.proposals.get(rs.round)
+    return (
+        rs.step == Step.PROPOSE
+        and msg is not None
+        and vote.vote_type == VoteType.PREVOTE
+        and msg.signed.proposal.pol_round == vote.round
+    )
 
 
 def _maybe_next_height(state: ConsensusState) -> Result:
