@@ -8,6 +8,7 @@ its signer for two different votes at one (height, round, type).
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -54,9 +55,7 @@ def _check_no_double_votes(cluster: Cluster) -> None:
                 assert cast.setdefault(key, v.block_hash) == v.block_hash
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.data())
-def test_engine_random_delivery_never_finalizes_two_blocks(data: st.DataObject) -> None:
+def _run_random_schedule(data: st.DataObject) -> None:
     keys, chain = make_chain(4)
     cluster = Cluster.start(keys, chain)
     for _ in range(STEPS):
@@ -67,3 +66,17 @@ def test_engine_random_delivery_never_finalizes_two_blocks(data: st.DataObject) 
     _check_no_double_votes(cluster)
     event(f"heights decided: {max((len(f) for f in cluster.finalized.values()), default=0)}")
     event(f"highest round: {max(s.round for s in cluster.nodes.values())}")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_engine_random_delivery_never_finalizes_two_blocks(data: st.DataObject) -> None:
+    _run_random_schedule(data)
+
+
+@pytest.mark.slow
+@settings(max_examples=1_500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_engine_random_delivery_never_finalizes_two_blocks_long(data: st.DataObject) -> None:
+    """The same property over many more schedules (finds a broken lock in a few minutes)."""
+    _run_random_schedule(data)
