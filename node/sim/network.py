@@ -29,12 +29,14 @@ class NetworkModel:
 
     def get_delay(self, src: int, dst: int, now_ms: int) -> int | None:
         """Delivery delay in ms for a message sent now, or None when it is lost."""
-        if self.is_partitioned(src, dst, now_ms):
+        if self._groups and self.is_partitioned(src, dst, now_ms):
             return None
         config = self._config
-        if config.drop_rate and self._rng.random() < config.drop_rate:
+        random = self._rng.random
+        if config.drop_rate and random() < config.drop_rate:
             return None
-        jitter = self._rng.randint(-config.jitter_ms, config.jitter_ms) if config.jitter_ms else 0
+        spread = config.jitter_ms
+        jitter = int(random() * (2 * spread + 1)) - spread if spread else 0
         return max(1, self._link_ms[src][dst] + jitter)
 
     def is_partitioned(self, src: int, dst: int, now_ms: int) -> bool:

@@ -17,6 +17,7 @@ from consensus.bft.events import (
     Effect,
     EvidenceFound,
     Finalized,
+    ProposalMessage,
     ProposalTxs,
     RequestProposalTxs,
     ScheduleTimeout,
@@ -26,7 +27,7 @@ from consensus.bft.events import (
 from consensus.bft.state import new_consensus_state
 from consensus.errors import ConsensusError
 from consensus.ledger import compute_genesis_state
-from consensus.messages import Proposal
+from consensus.messages import Proposal, SignedVote
 from consensus.params import ChainParams
 from node.sim.byzantine import Outgoing, Transformed, make_behaviour
 from node.sim.checker import SafetyChecker, ViolationKind
@@ -86,21 +87,26 @@ class Simulation:
         node, event = self.nodes[item.node], item.event
         if isinstance(event, Deliver):
             self.stats.delivered += 1
-            self.trace.record(self.now, node.index, f"in{event.src}", describe(event.message))
-            self.sync.on_deliver(node, event)
+            message = event.message
+            self.trace.record(self.now, node.index, b"in%d" % event.src, describe(message))
+            if isinstance(message, SignedVote | ProposalMessage):  # the hot path
+                self.feed(node, message, self.nodes[event.src].honest)
+            else:
+                self.sync.on_deliver(node, event)
         elif isinstance(event, LocalInput):
-            self.trace.record(self.now, node.index, "own", describe(event.message))
+            self.trace.record(self.now, node.index, b"own", describe(event.message))
             self.feed(node, event.message, node.honest)
         elif isinstance(event, FireTimeout):
             t = event.timeout
-            self.trace.record(self.now, node.index, "timeout", f"{t.height}:{t.round}:{t.step}")
+            key = b"%d:%d:%d" % (t.height, t.round, t.step)
+            self.trace.record(self.now, node.index, b"timeout", key)
             self.feed(node, t, True)
         elif isinstance(event, GossipTick):
-            self.trace.record(self.now, node.index, "tick", "")
+            self.trace.record(self.now, node.index, b"tick", b"")
             self.queue.push(self.now + self.config.gossip_interval_ms, node.index, event)
             self.sync.on_tick(node)
         else:
-            self.trace.record(self.now, node.index, "start", "")
+            self.trace.record(self.now, node.index, b"start", b"")
             self.carry_out(node, node.start(self.now))
 
     def feed(self, node: SimNode, message: object, from_honest: bool) -> None:
@@ -176,7 +182,7 @@ class Simulation:
             raise UnsupportedEffectError("the simulated chain has no training tasks")
         block = effect.finalized.block
         node.record_final(effect.finalized, effect.state)
-        self.trace.record(self.now, node.index, "final", describe(effect.finalized))
+        self.trace.record(self.now, node.index, b"final", describe(effect.finalized))
         self.checker.record_final(
             self.now, node.index, block.height, block.hash, effect.state.app_hash
         )

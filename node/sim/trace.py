@@ -19,31 +19,32 @@ TraceMessage = ProposalMessage | SignedVote | FinalizedBlock | SyncRequest | Pro
 class TraceRecorder:
     """Feeds every processed event into a running SHA-256."""
 
-    __slots__ = ("_digest", "events")
+    __slots__ = ("_digest", "_update", "events")
 
     def __init__(self) -> None:
-        self._digest = hashlib.sha256()
+        self._update = (digest := hashlib.sha256()).update
+        self._digest = digest
         self.events = 0
 
-    def record(self, time_ms: int, node: int, kind: str, key: str) -> None:
-        self._digest.update(f"{time_ms}|{node}|{kind}|{key}\n".encode())
+    def record(self, time_ms: int, node: int, kind: bytes, key: bytes) -> None:
+        self._update(b"%d|%d|%s|%s\n" % (time_ms, node, kind, key))
         self.events += 1
 
     def hexdigest(self) -> str:
         return self._digest.hexdigest()
 
 
-def describe(message: TraceMessage) -> str:
-    """The key fields of a message, as a short deterministic string."""
+def describe(message: TraceMessage) -> bytes:
+    """The key fields of a message, as short deterministic bytes."""
     if isinstance(message, SignedVote):
         v = message.vote
-        block = v.block_hash.hex()[:16] if v.block_hash is not None else "nil"
-        return f"vote:{int(v.vote_type)}:{v.height}:{v.round}:{block}:{v.validator.hex()[:8]}"
+        block = v.block_hash[:8] if v.block_hash is not None else b"nil"
+        return b"vote:%d:%d:%d:%s:%s" % (v.vote_type, v.height, v.round, block, v.validator[:4])
     if isinstance(message, ProposalMessage):
         p = message.signed.proposal
-        return f"proposal:{p.height}:{p.round}:{p.pol_round}:{p.block_hash.hex()[:16]}"
+        return b"proposal:%d:%d:%d:%s" % (p.height, p.round, p.pol_round, p.block_hash[:8])
     if isinstance(message, FinalizedBlock):
-        return f"block:{message.block.height}:{message.block.hash.hex()[:16]}"
+        return b"block:%d:%s" % (message.block.height, message.block.hash[:8])
     if isinstance(message, ProposalTxs):
-        return f"txs:{message.height}:{message.round}:{len(message.txs)}"
-    return f"sync:{message.height}"
+        return b"txs:%d:%d:%d" % (message.height, message.round, len(message.txs))
+    return b"sync:%d" % message.height

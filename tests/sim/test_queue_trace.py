@@ -23,7 +23,7 @@ def test_queue_rejects_negative_time():
         EventQueue[str]().push(-1, 0, "x")
 
 
-def _hash(events: list[tuple[int, int, str, str]]) -> str:
+def _hash(events: list[tuple[int, int, bytes, bytes]]) -> str:
     trace = TraceRecorder()
     for event in events:
         trace.record(*event)
@@ -31,9 +31,9 @@ def _hash(events: list[tuple[int, int, str, str]]) -> str:
 
 
 def test_trace_hash_depends_on_every_field_and_the_order():
-    base = [(0, 1, "start", ""), (5, 2, "in1", "vote:1:1:0:nil:ab")]
+    base = [(0, 1, b"start", b""), (5, 2, b"in1", b"vote:1:1:0:nil:ab")]
     assert _hash(base) == _hash(list(base))
     assert _hash(base) != _hash(base[::-1])
-    assert _hash(base) != _hash([base[0], (6, 2, "in1", "vote:1:1:0:nil:ab")])
-    assert _hash(base) != _hash([base[0], (5, 3, "in1", "vote:1:1:0:nil:ab")])
-    assert _hash(base) != _hash([base[0], (5, 2, "in1", "vote:1:1:0:nil:ac")])
+    assert _hash(base) != _hash([base[0], (6, 2, b"in1", b"vote:1:1:0:nil:ab")])
+    assert _hash(base) != _hash([base[0], (5, 3, b"in1", b"vote:1:1:0:nil:ab")])
+    assert _hash(base) != _hash([base[0], (5, 2, b"in1", b"vote:1:1:0:nil:ac")])
