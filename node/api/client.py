@@ -1,0 +1,92 @@
+"""A small synchronous client of the node API over the standard library's ``http.client``.
+
+Every failure raises :class:`~node.api.errors.ApiError` (the subclass matching the status;
+:class:`~node.api.errors.ApiUnavailableError` with status 0 when no HTTP reply came back).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import urllib.parse
+from typing import Any
+
+from consensus.encoding import encode
+from consensus.transactions import SignedTransaction
+from node.api.errors import ApiError, ApiUnavailableError, make_error
+from node.api.request import CBOR_TYPE
+
+MAX_REPLY_BYTES = 16 << 20
+
+
+class ApiClient:
+    """Talks to one node at ``base_url`` (``http://host:port``); ``token`` for POST /txs."""
+
+    def __init__(self, base_url: str, token: str = "", timeout_s: float = 10.0) -> None:
+        parts = urllib.parse.urlsplit(base_url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ApiUnavailableError(f"base URL must look like http://host:port, not {base_url!r}")
+        self.host = parts.hostname
+        self.port = parts.port or 80
+        self.prefix = parts.path.rstrip("/")
+        self.token = token
+        self.timeout_s = timeout_s
+
+    def get_status(self) -> dict[str, Any]:
+        return self.get("/status")
+
+    def get(self, path: str) -> dict[str, Any]:
+        """``GET path`` as JSON; for ``/metrics`` use :meth:`get_text`."""
+        return _as_json(self._request("GET", path, b"", {}))
+
+    def get_text(self, path: str) -> str:
+        return self._request("GET", path, b"", {}).decode("utf-8")
+
+    def submit_tx(self, stx: SignedTransaction) -> str:
+        """Submit ``stx`` (as CBOR); the transaction hash in hex once the node admitted it."""
+        headers = {"Content-Type": CBOR_TYPE}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        reply = _as_json(self._request("POST", "/txs", encode(stx), headers))
+        tx_hash = reply.get("hash")
+        if not isinstance(tx_hash, str):
+            raise ApiUnavailableError("the node's reply to POST /txs has no hash")
+        return tx_hash
+
+    def _request(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> bytes:
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout_s)
+        try:
+            conn.request(method, self.prefix + path, body=body or None, headers=headers)
+            response = conn.getresponse()
+            data = response.read(MAX_REPLY_BYTES + 1)
+        except (OSError, http.client.HTTPException) as exc:
+            raise ApiUnavailableError(f"{method} {path} failed: {exc}") from None
+        finally:
+            conn.close()
+        if len(data) > MAX_REPLY_BYTES:
+            raise ApiUnavailableError(f"reply to {method} {path} exceeds {MAX_REPLY_BYTES} bytes")
+        if response.status >= 300:
+            raise make_error(response.status, _error_message(data, response.reason))
+        return data
+
+
+def _as_json(data: bytes) -> dict[str, Any]:
+    try:
+        obj = json.loads(data)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ApiUnavailableError(f"reply is not JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise ApiUnavailableError("reply is not a JSON object")
+    return obj
+
+
+def _error_message(data: bytes, reason: str) -> str:
+    try:
+        obj = json.loads(data)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return reason or "error"
+    message = obj.get("message") if isinstance(obj, dict) else None
+    return message if isinstance(message, str) else reason or "error"
+
+
+__all__ = ["ApiClient", "ApiError"]

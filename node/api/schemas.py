@@ -1,0 +1,89 @@
+"""JSON Schemas (2020-12, as OpenAPI 3.1 uses them) of every response shape.
+
+They describe what :mod:`node.api.render` produces; a test checks every route's response
+against its schema's required properties.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Schema = dict[str, Any]
+
+HEX = {"type": "string", "pattern": "^[0-9a-f]*$"}
+HEX32 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+U64 = {"type": "integer", "minimum": 0}
+INT = {"type": "integer"}
+STR = {"type": "string"}
+BOOL = {"type": "boolean"}
+NUMBER_OR_NULL = {"type": ["number", "null"]}
+
+
+def obj(**properties: Schema) -> Schema:
+    """An object schema whose properties are all required."""
+    return {"type": "object", "properties": properties, "required": sorted(properties)}
+
+
+def array(items: Schema) -> Schema:
+    return {"type": "array", "items": items}
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+SCHEMAS: dict[str, Schema] = {
+    "Error": obj(status=INT, error=STR, message=STR),
+    "Status": obj(
+        chain_id=STR, moniker=STR, peer_id=STR, address=HEX, is_validator=BOOL, height=U64,
+        round=U64, step=STR, latest_block_hash=HEX, latest_block_time_ms=U64, peers=U64,
+        mempool_txs=U64, finality_p50_ms=NUMBER_OR_NULL, finality_p99_ms=NUMBER_OR_NULL,
+        models={"type": "object", "additionalProperties": U64},
+    ),
+    "BlockHeader": obj(
+        chain_id=STR, height=U64, time_ms=U64, proposer=HEX32, parent_hash=HEX32,
+        txs_hash=HEX32, last_commit_hash=HEX32, app_hash=HEX32, validators_hash=HEX32,
+    ),
+    "Commit": obj(height=U64, round=U64, block_hash=HEX32, signers=array(HEX32)),
+    "Block": obj(
+        height=U64, hash=HEX32, round=U64, header=ref("BlockHeader"), txs=array(HEX32),
+        commit=ref("Commit"),
+    ),
+    "Transaction": obj(
+        chain_id=STR, sender=HEX32, nonce=U64, fee=U64, kind=STR,
+        body={"type": "object", "description": "The body's fields; bytes as hex"},
+        signature=HEX,
+    ),
+    "LocatedTransaction": obj(
+        hash=HEX32, height=U64, position=U64, sender=HEX32, kind=STR, tx=ref("Transaction")
+    ),
+    "Submitted": obj(hash=HEX32),
+    "Account": obj(
+        address=HEX32, height=U64, balance=U64, bonded=U64,
+        unbonding=array(obj(amount=U64, release_height=U64)), nonce=U64, votes=array(HEX32),
+    ),
+    "Validator": obj(
+        address=HEX32, power=U64, proposer_priority=INT, moniker=STR, jailed=BOOL
+    ),
+    "Validators": obj(height=U64, total_power=U64, validators=array(ref("Validator"))),
+    "Candidate": obj(
+        address=HEX32, moniker=STR, registered_at=U64, backing=U64, is_validator=BOOL,
+        jailed=BOOL, jailed_until=U64, tombstoned=BOOL,
+    ),
+    "Candidates": obj(height=U64, candidates=array(ref("Candidate"))),
+    "Task": obj(
+        task_id=U64, creator=HEX32,
+        spec={"type": "object", "description": "The CreateTask fields the task was opened with"},
+        version=U64, model_hash=HEX32, pool=U64, pending=U64,
+    ),
+    "Tasks": obj(height=U64, tasks=array(ref("Task"))),
+    "Model": obj(version=U64, model_hash=HEX32, height=U64, accuracy=NUMBER_OR_NULL),
+    "Models": obj(task_id=U64, models=array(ref("Model"))),
+    "Contribution": obj(
+        tx_hash=HEX32, sender=HEX32, height=U64, accepted=BOOL, reward=U64, reason=STR
+    ),
+    "Contributions": obj(task_id=U64, version=U64, contributions=array(ref("Contribution"))),
+    "Metrics": {"type": "string", "description": "Prometheus text exposition format 0.0.4"},
+    "OpenApi": {"type": "object", "description": "An OpenAPI 3.1 document"},
+    "SubmitJson": obj(tx={**HEX, "description": "Hex of the canonical CBOR transaction"}),
+}  # fmt: skip
