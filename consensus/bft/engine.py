@@ -173,18 +173,28 @@ def on_aggregations_done(
 def on_finalized_block(
     state: ConsensusState, finalized: FinalizedBlock, now_ms: TimestampMs
 ) -> Handled:
-    """Block sync: a peer's block with its commit for the height we are still deciding."""
-    block, commit = finalized.block, finalized.commit
+    """Block sync: a peer's block with its commit for the height we are deciding.
+
+    While we wait in the commit step, a block of the next height is taken too (the next height
+    starts at once): a node catching up need not wait ``timeout_commit`` per block.
+    """
+    block = finalized.block
     rs = state.rs
-    if block.height != rs.height or rs.step == Step.COMMIT:
+    is_next = block.height == rs.height + 1 and rs.step == Step.COMMIT
+    catching_up = is_next and not rs.awaiting_aggregations
+    if not catching_up and (block.height != rs.height or rs.step == Step.COMMIT):
         return state, ()
-    if commit.height != block.height or commit.block_hash != block.hash:
-        raise InvalidCommitError("the commit is not for this block")
-    verify_commit(state.validators, state.chain.chain_id, commit, state.verify)
+    _validate_commit_of(state, finalized)
+    effects: list[Effect] = []
+    if catching_up:
+        state, effects = _start_next_height(state)
+        if state.rs.step == Step.COMMIT:  # the buffered messages decided it already
+            return state, tuple(effects)
     state, applied = apply_cached(state, block)
     if applied is None:
         raise InvalidBlockError(f"block {block.hash.hex()[:16]} is committed but does not apply")
-    return _done(finalize(state, block, commit, applied))
+    state, more = finalize(state, block, finalized.commit, applied)
+    return state, tuple(effects + more)
 
 
 # ---- helpers --------------------------------------------------------------------------------
@@ -199,6 +209,13 @@ def _validate_vote_signature(state: ConsensusState, signed: SignedVote) -> None:
     sign_bytes = get_vote_sign_bytes(vote, state.chain.chain_id)
     if not state.verify(vote.validator, sign_bytes, signed.signature):
         raise InvalidSignatureError(f"bad vote signature by {vote.validator.hex()[:16]}")
+
+
+def _validate_commit_of(state: ConsensusState, finalized: FinalizedBlock) -> None:
+    block, commit = finalized.block, finalized.commit
+    if commit.height != block.height or commit.block_hash != block.hash:
+        raise InvalidCommitError("the commit is not for this block")
+    verify_commit(state.validators, state.chain.chain_id, commit, state.verify)
 
 
 def _validate_block_matches(msg: ProposalMessage) -> None:
@@ -266,6 +283,11 @@ def _maybe_next_height(state: ConsensusState) -> Result:
     rs = state.rs
     if not rs.commit_timeout_done or rs.awaiting_aggregations:
         return state, []
+    return _start_next_height(state)
+
+
+def _start_next_height(state: ConsensusState) -> Result:
+    """Round 0 of height ``chain.height + 1``, then the buffered messages of that height."""
     future = state.future
     fresh = ConsensusState(
         state.chain,

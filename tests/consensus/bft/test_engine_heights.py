@@ -168,3 +168,22 @@ def test_engine_next_height_waits_for_commit_timeout_and_aggregations(
     assert task.version == 1 and task.model_hash == b"\x07" * 32 and task.pending == ()
     again, none = on_aggregations_done(state, done, 0)
     assert again is state and none == ()
+
+
+def test_engine_block_sync_catches_up_without_waiting_for_commit_timeouts() -> None:
+    keys, chain = make_chain(4)
+    lag = keys[3].address
+    cluster = _decided_without(lag, keys, chain)
+    for _ in range(2):
+        cluster.fire_pending()
+        cluster.run()
+    synced = [f.finalized for f in cluster.finalized[keys[0].address]]
+    assert [fb.block.height for fb in synced] == [1, 2, 3]
+    state = cluster.nodes[lag]
+    for fb in synced:
+        state, effects = on_finalized_block(state, fb, 0)
+        assert [f.finalized for f in get_effects_of(effects, Finalized)] == [fb]
+    assert state.chain.height == 3 and state.step == Step.COMMIT
+    assert state.last_commit == synced[2].commit
+    skipped, effects = on_finalized_block(cluster.nodes[lag], synced[1], 0)
+    assert skipped is cluster.nodes[lag] and effects == ()  # not the next height: ignored
