@@ -107,6 +107,11 @@ async def _receive_request(
     event = await _next_event(conn, stream, limits)
     if not isinstance(event, h11.Request):
         return None  # ConnectionClosed before a request
+    if event.http_version not in (b"1.0", b"1.1"):
+        raise h11.RemoteProtocolError("only HTTP/1.0 and HTTP/1.1 are served", 505)
+    head_size = len(event.target) + sum(len(k) + len(v) + 4 for k, v in event.headers)
+    if head_size > limits.max_header_bytes:  # h11 bounds only heads that arrive in pieces
+        raise h11.RemoteProtocolError(f"headers exceed {limits.max_header_bytes} bytes", 431)
     headers = _decode_headers(event.headers)
     declared = headers.get("content-length")
     if declared is not None and int(declared) > limits.max_body_bytes:
