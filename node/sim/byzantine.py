@@ -21,6 +21,7 @@ import random
 from dataclasses import dataclass
 
 from consensus.bft.events import ProposalMessage
+from consensus.bft.votes import get_vote_sign_bytes
 from consensus.block import Block
 from consensus.crypto import compute_hash
 from consensus.messages import Proposal, SignedProposal, SignedVote, Vote
@@ -75,7 +76,8 @@ class Behaviour:
 
     def _sign_vote(self, vote: Vote) -> SignedVote:
         key = (vote.height, vote.round, 1 + int(vote.vote_type))
-        return SignedVote(vote, self.signer.sign(key, vote.sign_bytes(self.chain_id)))
+        sign_bytes = get_vote_sign_bytes(vote, self.chain_id)  # memoised: receivers reuse it
+        return SignedVote(vote, self.signer.sign(key, sign_bytes))
 
     def _sign_proposal(self, proposal: Proposal, block: Block) -> ProposalMessage:
         key = (proposal.height, proposal.round, 1)
