@@ -142,6 +142,7 @@ class Driver:
             return ()
         if isinstance(item, AggregationsDone) and self.state.chain is not chain_before:
             self.store.save_state(self.state.chain)  # the snapshot now includes the new models
+            self.mempool.update(self.state.chain, ())  # re-check against the new versions
         return effects
 
     async def _carry_out_all(self, effects: tuple[Effect, ...]) -> None:

@@ -51,9 +51,12 @@ def _worker_main(conn: Connection, nice: int) -> None:
     while True:
         try:
             job = conn.recv()
-        except EOFError:
+        except (EOFError, OSError):
             return
-        conn.send(_run_job(job))
+        try:
+            conn.send(_run_job(job))
+        except (BrokenPipeError, OSError):  # the node went away while we trained
+            return
 
 
 class TrainingWorker:

@@ -14,9 +14,11 @@ from consensus.transactions import ModelDelta
 from ml.codec.delta import CodecConfig, encode_delta
 from ml.models import get_model_spec
 from node.chain_node import ChainNode
+from node.config import TrainingConfig
 from node.network.memory import MemoryHub
 from node.storage.blobs import BlobStore
 from node.testnet import TaskOptions, TestnetOptions, build_genesis, build_task
+from node.trainer import Trainer
 from tests.node.test_chain_node import make_node, wait_for_height
 
 KEYS = list(make_keys(4, namespace=77))
@@ -72,4 +74,29 @@ async def test_learning_four_nodes_aggregate_identical_models_and_pay_rewards(
             assert sorted(r.tx_hash for r in rows) == sorted(hashes)
             assert all(r.accepted and r.reward == TASK.reward_per_delta for r in rows)
             assert [m.version for m in node.get_models(1)] == [1]
+        nursery.cancel_scope.cancel()
+
+
+async def test_learning_trainers_produce_deltas_and_models_advance(tmp_path: Path) -> None:
+    """Real training workers (separate processes) on every node, real time."""
+    hub = MemoryHub(latency_s=0.002)
+    homes = [tmp_path / f"n{i}" for i in range(4)]
+    BlobStore(homes[0] / "blobs").put(SNAPSHOT)
+    nodes = [make_node(hub, k, homes[i], KEYS, GENESIS) for i, k in enumerate(KEYS)]
+    trainers = [
+        Trainer(node, key, TrainingConfig(shard_index=i, num_shards=4))
+        for i, (node, key) in enumerate(zip(nodes, KEYS, strict=True))
+    ]
+    async with trio.open_nursery() as nursery:
+        for node, trainer in zip(nodes, trainers, strict=True):
+            await nursery.start(node.run)
+            await nursery.start(trainer.run)
+        with trio.fail_after(120):
+            while min(n.get_chain_state().tasks[1].version for n in nodes) < 2:
+                await trio.sleep(0.1)
+        hashes = {n.get_models(1)[1].model_hash for n in nodes}
+        assert len(hashes) == 1
+        senders = {r.sender for r in nodes[0].get_contributions(1, 1)}
+        assert senders == {k.address for k in KEYS}
+        assert all(t.stats.deltas_submitted >= 1 and t.stats.failures == 0 for t in trainers)
         nursery.cancel_scope.cancel()
