@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +145,12 @@ async def test_api_routes_on_a_four_node_network(
         text = metrics.body.decode()
         assert "# TYPE deltachain_blocks_finalized_total counter" in text
         assert "# TYPE deltachain_height gauge" in text
-        assert "deltachain_api_requests_total " in text
+        samples = [line for line in text.splitlines() if not line.startswith("#")]
+        assert samples and all(re.fullmatch(r"[a-z_]+ -?[0-9.e+]+", line) for line in samples)
+        values = dict(line.split(" ") for line in samples)
+        assert float(values["deltachain_blocks_finalized_total"]) >= 2
+        assert values["deltachain_validators"] == "4"
+        assert int(values["deltachain_api_requests_total"]) > 10
 
         document = await get_ok(app, "/openapi.json", "OpenApi")
         assert set(document["paths"]) == {r.template for r in ROUTES}
