@@ -18,6 +18,7 @@ import trio
 
 from node.api.app import ApiApp
 from node.api.request import REASONS, Request, Response, error_response
+from node.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,11 @@ class ApiLimits:
     max_requests_per_connection: int = 100
     max_connections: int = 256
     read_chunk_bytes: int = 16 * 1024
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if not value > 0:
+                raise ConfigError(f"API limit {name} must be positive, got {value!r}")
 
 
 class _BodyTooLargeError(Exception):

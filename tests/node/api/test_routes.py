@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from node.api.body import parse_hex, read_tx_bytes
+from node.api.connection import ApiLimits
 from node.api.errors import (
     ApiError,
     BadRequestError,
@@ -25,6 +26,7 @@ from node.api.openapi import build_openapi
 from node.api.request import Request
 from node.api.routes import ROUTES, Param, ParamKind, match_route, parse_param
 from node.api.schemas import SCHEMAS
+from node.errors import ConfigError
 
 SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*) (\S+)$")
 
@@ -131,6 +133,11 @@ def test_metrics_text_parses_and_types_follow_the_name() -> None:
     assert format_value(float("inf")) == "+Inf" and format_value(7.0) == "7"
     with pytest.raises(MetricNameError):
         render_metrics({"bad name": 1})
+
+
+def test_limits_must_be_positive() -> None:
+    with pytest.raises(ConfigError, match="max_body_bytes"):
+        ApiLimits(max_body_bytes=0)
 
 
 def test_errors_map_statuses_to_subclasses() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from consensus.ledger.devnet import sign_transaction
 from consensus.transactions import Transfer
-from node.api import ApiClient, ApiError, is_loopback_host, serve_api
+from node.api import ApiClient, ApiError, ApiLimits, is_loopback_host, serve_api
 from node.api.errors import (
     ApiUnavailableError,
     BadRequestError,
@@ -140,3 +141,27 @@ async def test_server_needs_a_token_off_loopback(tmp_path: Path) -> None:
 )  # fmt: skip
 def test_server_loopback_hosts(host: str, loopback: bool) -> None:
     assert is_loopback_host(host) is loopback
+
+
+async def test_server_turns_away_connections_over_the_limit(tmp_path: Path) -> None:
+    node = make_node(MemoryHub(), KEYS[0], tmp_path / "n", KEYS[:1])
+    limits = ApiLimits(max_connections=2, request_timeout_s=5.0)
+    try:
+        async with trio.open_nursery() as nursery:
+            port = await nursery.start(partial(serve_api, limits=limits), node, "127.0.0.1", 0, "")
+            idle = [await trio.open_tcp_stream("127.0.0.1", port) for _ in range(2)]
+            await trio.sleep(0.2)  # let the server accept both
+            extra = await trio.open_tcp_stream("127.0.0.1", port)
+            reply = b""
+            with trio.fail_after(5):
+                while chunk := await extra.receive_some():
+                    reply += chunk
+            assert reply.startswith(b"HTTP/1.1 503") and b"too many connections" in reply
+            for stream in [*idle, extra]:
+                await stream.aclose()
+            await trio.sleep(0.2)
+            status = await trio.to_thread.run_sync(ApiClient(f"http://127.0.0.1:{port}").get_status)
+            assert status["chain_id"] == CHAIN_ID
+            nursery.cancel_scope.cancel()
+    finally:
+        node.storage.close()
