@@ -53,7 +53,10 @@ class TrainingConfig:
     batch_size: int = 32
     learning_rate: float = 0.1
     seed: int = 0
+    """Partition seed, shared by every node of a network (each takes its own shard)."""
     attack: str = ""
+    evaluate: bool = True
+    """Measure each model version's accuracy on the fixed test split (local, advisory)."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import trio
 from trio_typing import TaskStatus
@@ -26,7 +26,15 @@ from ml.data.datasets import Dataset, load_digits_split
 from ml.data.partition import Scheme, ShardSpec, compute_shard
 from ml.models import get_model_spec
 from ml.training.config import TrainConfig
-from ml.training.jobs import TrainingDone, TrainingFailed, TrainingJob, TrainingOutcome
+from ml.training.jobs import (
+    EvaluationDone,
+    EvaluationJob,
+    TrainingDone,
+    TrainingFailed,
+    TrainingJob,
+    TrainingOutcome,
+    WorkerJob,
+)
 from ml.training.worker import TrainingWorker
 from ml.types import Float32Array
 from node.aggregator import MissingBlobError
@@ -49,7 +57,8 @@ class TrainerStats:
     deltas_submitted: int = 0
     failures: int = 0
     worker_restarts: int = 0
-    last_accuracy: float | None = None
+    accuracy: dict[int, float] = field(default_factory=dict)
+    """Test accuracy by model version, as this node measured it."""
 
 
 class Trainer:
@@ -74,6 +83,7 @@ class Trainer:
         self.stats = TrainerStats()
         self._worker = TrainingWorker()
         self._trained_version = -1
+        self._evaluated_version = -1
 
     def load_shard(self) -> Dataset:
         """This node's private shard of the training data (never leaves the node)."""
@@ -90,18 +100,18 @@ class Trainer:
         return flip_labels(shard) if self.config.attack == "label_flip" else shard
 
     async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        shard = self.load_shard()
+        shard, test = self.load_shard(), load_digits_split().test
         self._worker.start()
         task_status.started()
         try:
             while True:
-                job = await self._next_job(shard)
+                job = await self._next_job(shard, test)
                 outcome = await self._run_job(job)
                 await self._handle(job, outcome)
         finally:
             self._worker.close()
 
-    async def _next_job(self, shard: Dataset) -> TrainingJob:
+    async def _next_job(self, shard: Dataset, test: Dataset) -> WorkerJob:
         while True:
             task = self.node.get_chain_state().tasks.get(self.task_id)
             if task is not None and task.version > self._trained_version:
@@ -112,6 +122,9 @@ class Trainer:
                     await trio.sleep(POLL_S)
                     continue
                 self.stats.jobs += 1
+                if self.config.evaluate and task.version > self._evaluated_version:
+                    model_id, version = task.spec.model_id, task.version
+                    return EvaluationJob(self.stats.jobs, model_id, version, weights, test)
                 return TrainingJob(
                     job_id=self.stats.jobs,
                     model_id=task.spec.model_id,
@@ -125,7 +138,7 @@ class Trainer:
                 )
             await trio.sleep(POLL_S)
 
-    async def _run_job(self, job: TrainingJob) -> TrainingOutcome:
+    async def _run_job(self, job: WorkerJob) -> TrainingOutcome:
         self._worker.submit(job)
         while True:
             await trio.lowlevel.wait_readable(self._worker.fileno())
@@ -133,16 +146,27 @@ class Trainer:
             if outcome is not None:
                 return outcome
 
-    async def _handle(self, job: TrainingJob, outcome: TrainingOutcome) -> None:
+    async def _handle(self, job: WorkerJob, outcome: TrainingOutcome) -> None:
         if isinstance(outcome, TrainingFailed):
             self.stats.failures += 1
             logger.warning("training job=%d failed: %s", job.job_id, outcome.reason)
             if outcome.crashed:
                 await self._restart_worker()
             return
+        if isinstance(outcome, EvaluationDone):
+            self._record_accuracy(outcome)
+            return
+        if not isinstance(job, TrainingJob):  # a training result always answers a training job
+            return
         self._trained_version = job.model_version
-        self.stats.last_accuracy = outcome.metrics.accuracy
         await self.submit_delta(job, outcome)
+
+    def _record_accuracy(self, done: EvaluationDone) -> None:
+        self._evaluated_version = done.model_version
+        accuracy = done.metrics.accuracy
+        self.stats.accuracy[done.model_version] = accuracy
+        self.node.storage.store.set_model_accuracy(self.task_id, done.model_version, accuracy)
+        logger.info("model version=%d test accuracy=%.4f", done.model_version, accuracy)
 
     async def _restart_worker(self) -> None:
         self.stats.worker_restarts += 1

@@ -33,6 +33,26 @@ class TrainingDone:
     metrics: Metrics
 
 
+@dataclass(frozen=True, eq=False)
+class EvaluationJob:
+    """Measure `weights` (model version `model_version`) on `dataset`, e.g. the test split."""
+
+    job_id: int
+    model_id: str
+    model_version: int
+    weights: Float32Array
+    dataset: Dataset
+
+
+@dataclass(frozen=True)
+class EvaluationDone:
+    """Loss and accuracy of the evaluated weights."""
+
+    job_id: int
+    model_version: int
+    metrics: Metrics
+
+
 @dataclass(frozen=True)
 class TrainingFailed:
     """A job that produced no delta. crashed: the worker process died (it must be restarted);
@@ -44,4 +64,5 @@ class TrainingFailed:
     crashed: bool
 
 
-TrainingOutcome = TrainingDone | TrainingFailed
+TrainingOutcome = TrainingDone | EvaluationDone | TrainingFailed
+WorkerJob = TrainingJob | EvaluationJob

@@ -16,13 +16,22 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 
 from ml.errors import WorkerError
-from ml.training.jobs import TrainingDone, TrainingFailed, TrainingJob, TrainingOutcome
+from ml.training.jobs import (
+    EvaluationDone,
+    EvaluationJob,
+    TrainingDone,
+    TrainingFailed,
+    TrainingOutcome,
+    WorkerJob,
+)
 
 logger = logging.getLogger(__name__)
 DEFAULT_NICE = 10
 
 
-def _run_job(job: TrainingJob) -> TrainingOutcome:
+def _run_job(job: WorkerJob) -> TrainingOutcome:
+    if isinstance(job, EvaluationJob):
+        return _run_evaluation(job)
     from ml.training.local import train_local
 
     try:
@@ -39,6 +48,16 @@ def _run_job(job: TrainingJob) -> TrainingOutcome:
     return TrainingDone(
         job.job_id, job.model_version, update.delta, update.num_samples, update.metrics
     )
+
+
+def _run_evaluation(job: EvaluationJob) -> TrainingOutcome:
+    from ml.training.local import evaluate
+
+    try:
+        metrics = evaluate(job.model_id, job.weights, job.dataset)
+    except Exception as exc:  # reported to the node, which decides what to do
+        return TrainingFailed(job.job_id, f"{type(exc).__name__}: {exc}", crashed=False)
+    return EvaluationDone(job.job_id, job.model_version, metrics)
 
 
 def _worker_main(conn: Connection, nice: int) -> None:
@@ -99,7 +118,7 @@ class TrainingWorker:
         self._process, self._conn = process, parent
         logger.info("training worker started pid=%s nice=%s", process.pid, self._nice)
 
-    def submit(self, job: TrainingJob) -> None:
+    def submit(self, job: WorkerJob) -> None:
         """Hand `job` to the worker; one job at a time. If the worker has died, the job's
         outcome is the crash, reported by `poll_result`."""
         conn = self._require_conn()

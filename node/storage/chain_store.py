@@ -249,6 +249,13 @@ class ChainStore:
         ).fetchone()
         return None if row is None else _load(ValidatorSet, row[0])
 
+    def set_model_accuracy(self, task_id: int, version: int, accuracy: float) -> None:
+        """Record the test accuracy this node measured for a model version (local, advisory)."""
+        self._db.execute(
+            "UPDATE models SET accuracy = ? WHERE task_id = ? AND version = ?",
+            (accuracy, task_id, version),
+        )
+
     def get_models(self, task_id: int) -> list[ModelRecord]:
         rows = self._db.execute(
             "SELECT task_id, version, model_hash, height, accuracy FROM models "

@@ -99,4 +99,6 @@ async def test_learning_trainers_produce_deltas_and_models_advance(tmp_path: Pat
         senders = {r.sender for r in nodes[0].get_contributions(1, 1)}
         assert senders == {k.address for k in KEYS}
         assert all(t.stats.deltas_submitted >= 1 and t.stats.failures == 0 for t in trainers)
+        assert all(0.0 < t.stats.accuracy[0] < 1.0 for t in trainers)
+        assert nodes[0].get_models(1)[0].accuracy is not None
         nursery.cancel_scope.cancel()

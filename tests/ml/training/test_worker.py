@@ -10,8 +10,14 @@ from ml.data.partition import ShardSpec, compute_shard
 from ml.errors import WorkerError
 from ml.models import init_weights
 from ml.training.config import TrainConfig
-from ml.training.jobs import TrainingDone, TrainingFailed, TrainingJob
-from ml.training.local import configure_determinism, train_local
+from ml.training.jobs import (
+    EvaluationDone,
+    EvaluationJob,
+    TrainingDone,
+    TrainingFailed,
+    TrainingJob,
+)
+from ml.training.local import configure_determinism, evaluate, train_local
 from ml.training.worker import TrainingWorker
 
 pytestmark = pytest.mark.multiprocess
@@ -45,6 +51,17 @@ def test_worker_returns_the_same_delta_as_training_in_process(worker):
     )
     assert outcome.delta.tobytes() == local.delta.tobytes()
     assert outcome.metrics == local.metrics
+
+
+def test_worker_evaluates_weights_like_in_process(worker):
+    test = load_digits_split().test
+    weights = init_weights("mlp-digits", 3)
+    worker.submit(EvaluationJob(9, "mlp-digits", 2, weights, test))
+    outcome = worker.wait_result(120)
+    assert isinstance(outcome, EvaluationDone)
+    assert (outcome.job_id, outcome.model_version) == (9, 2)
+    assert outcome.metrics == evaluate("mlp-digits", weights, test)
+    assert 0.0 <= outcome.metrics.accuracy <= 1.0
 
 
 def test_worker_reports_a_failing_job_and_stays_usable(worker):
