@@ -27,9 +27,9 @@ from consensus.bft.events import (
 from consensus.bft.state import new_consensus_state
 from consensus.errors import ConsensusError
 from consensus.ledger import compute_genesis_state
-from consensus.messages import Proposal, SignedVote
+from consensus.messages import SignedVote
 from consensus.params import ChainParams
-from node.sim.byzantine import Outgoing, Transformed, make_behaviour
+from node.sim.byzantine import Outgoing, make_behaviour
 from node.sim.checker import SafetyChecker, ViolationKind
 from node.sim.config import SimConfig
 from node.sim.errors import DoubleSignRefusedError, UnsupportedEffectError
@@ -37,7 +37,7 @@ from node.sim.events import Deliver, FireTimeout, GossipTick, LocalInput, SimEve
 from node.sim.genesis import build_genesis
 from node.sim.mempool import TransferMempool
 from node.sim.network import NetworkModel
-from node.sim.node import SimNode
+from node.sim.node import EngineInput, SimNode
 from node.sim.queue import EventQueue, Scheduled
 from node.sim.result import SeedResult
 from node.sim.signer import Signer, derive_keypair
@@ -109,10 +109,10 @@ class Simulation:
             self.trace.record(self.now, node.index, b"start", b"")
             self.carry_out(node, node.start(self.now))
 
-    def feed(self, node: SimNode, message: object, from_honest: bool) -> None:
+    def feed(self, node: SimNode, message: EngineInput, from_honest: bool) -> None:
         """Give ``message`` to ``node``'s engine and carry out the effects; count rejections."""
         try:
-            effects = node.feed(message, self.now)  # type: ignore[arg-type]
+            effects = node.feed(message, self.now)
         except ConsensusError:
             if from_honest:
                 self.stats.rejected_honest += 1
@@ -125,12 +125,8 @@ class Simulation:
 
     def carry_out(self, node: SimNode, effects: tuple[Effect, ...]) -> None:
         for effect in effects:
-            if isinstance(effect, SignVote):
-                vote = effect.vote
-                self._sign(node, vote.height, vote.round, vote, None)
-            elif isinstance(effect, SignProposal):
-                p = effect.proposal
-                self._sign(node, p.height, p.round, p, effect.block)
+            if isinstance(effect, SignVote | SignProposal):
+                self._sign(node, effect)
             elif isinstance(effect, Broadcast):
                 if node.behaviour.is_sending():
                     self.send(node.index, Outgoing(effect.message, node.behaviour.peers))
@@ -148,13 +144,15 @@ class Simulation:
             else:
                 raise UnsupportedEffectError(f"unknown effect {type(effect).__name__}")
 
-    def _sign(self, node: SimNode, height: int, round_: int, what: object, block: object) -> None:
+    def _sign(self, node: SimNode, effect: SignVote | SignProposal) -> None:
         behaviour = node.behaviour
         try:
-            if block is None:
-                transformed: Transformed = behaviour.on_vote(what)  # type: ignore[arg-type]
+            if isinstance(effect, SignVote):
+                height = effect.vote.height
+                transformed = behaviour.on_vote(effect.vote)
             else:
-                transformed = behaviour.on_proposal(what, block)  # type: ignore[arg-type]
+                height = effect.proposal.height
+                transformed = behaviour.on_proposal(effect.proposal, effect.block)
         except DoubleSignRefusedError as exc:
             self.checker.record_double_sign_request(self.now, node.index, height, str(exc))
             return
@@ -162,8 +160,8 @@ class Simulation:
         self.queue.push(self.now, node.index, LocalInput(transformed.own))
         for out in transformed.outgoing:
             self.send(node.index, out)
-        if isinstance(what, Proposal) and behaviour.is_sending():
-            for vote in node.get_pol_votes(what):
+        if isinstance(effect, SignProposal) and behaviour.is_sending():
+            for vote in node.get_pol_votes(effect.proposal):
                 self.send(node.index, Outgoing(vote, behaviour.peers))
 
     def send(self, src: int, out: Outgoing) -> None:
