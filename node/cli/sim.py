@@ -67,6 +67,9 @@ def consensus(
         list[str] | None,
         typer.Option(help='Partition "start_ms:end_ms:0-3|4-6"; repeat for several.'),
     ] = None,
+    stakes: Annotated[
+        str, typer.Option(help="Comma-separated stake per validator (default: equal).")
+    ] = "",
     txs_per_proposal: Annotated[int, typer.Option(help="Transfers per proposed block.")] = 2,
     gossip_interval_ms: Annotated[int, typer.Option(help="Re-send period when stalled.")] = 250,
     liveness_ms_per_height: Annotated[
@@ -89,6 +92,7 @@ def consensus(
             byzantine=byzantine,
             policies=_parse_policies(policy),
             network=network,
+            stakes=_parse_stakes(stakes),
             txs_per_proposal=txs_per_proposal,
             gossip_interval_ms=gossip_interval_ms,
             liveness_ms_per_height=liveness_ms_per_height,
@@ -116,6 +120,13 @@ def get_exit_code(summary: SimSummary) -> int:
     if summary.invariant_violations:
         return EXIT_INVARIANT
     return EXIT_OK
+
+
+def _parse_stakes(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise typer.BadParameter(f"stakes must be integers, got {text!r}") from None
 
 
 def _parse_policies(text: str) -> tuple[Policy, ...]:

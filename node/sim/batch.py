@@ -37,6 +37,7 @@ def describe_config(config: SimConfig) -> dict[str, Any]:
         "byzantine": config.byzantine,
         "policies": [p.value for p in config.policies] if config.byzantine else [],
         "heights": config.heights,
+        "stakes": list(config.stakes) or "equal",
         "latency_ms": network.latency_ms,
         "jitter_ms": network.jitter_ms,
         "drop_rate": network.drop_rate,

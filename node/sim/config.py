@@ -132,11 +132,11 @@ class SimConfig:
             raise SimConfigError(f"validators must be in [1, {MAX_VALIDATORS}]")
         if self.heights < 1 or self.byzantine < 0 or self.txs_per_proposal < 0:
             raise SimConfigError("heights must be >= 1, byzantine and txs >= 0")
-        self._check_byzantine()
         if self.stakes and len(self.stakes) != self.validators:
             raise SimConfigError("give one stake per validator (or none for equal stakes)")
         if any(s <= 0 for s in self.stakes):
             raise SimConfigError("every stake must be positive")
+        self._check_byzantine()
         if self.gossip_interval_ms < 1 or self.liveness_ms_per_height < 1:
             raise SimConfigError("gossip interval and liveness budget must be >= 1 ms")
         for p in self.network.partitions:
@@ -151,6 +151,13 @@ class SimConfig:
                 f"{self.byzantine} Byzantine of {self.validators} exceeds "
                 f"f = {max_faulty(self.validators)}; allow_unsafe (--allow-unsafe) to try anyway"
             )
+        if self.stakes and not self.allow_unsafe:
+            heaviest = sum(sorted(self.stakes, reverse=True)[: self.byzantine])
+            if 3 * heaviest >= sum(self.stakes):
+                raise SimConfigError(
+                    f"the {self.byzantine} largest stakes hold 1/3 of the power or more; "
+                    "allow_unsafe (--allow-unsafe) to try anyway"
+                )
         if self.byzantine and not self.policies:
             raise SimConfigError("Byzantine validators need at least one policy")
 

@@ -44,6 +44,13 @@ def test_cli_same_seeds_give_the_same_trace_hashes():
     assert sorted(first) == ["5", "6"]
 
 
+def test_cli_runs_with_unequal_stakes():
+    args = [*BASE, "--stakes", "30,30,25,15", "--byzantine", "1", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == EXIT_OK, result.output
+    assert json.loads(result.output)["settings"]["stakes"] == [30, 30, 25, 15]
+
+
 def test_cli_without_json_prints_a_summary_table():
     result = runner.invoke(app, BASE)
     assert result.exit_code == EXIT_OK, result.output
@@ -67,6 +74,8 @@ def test_cli_rejects_bad_arguments_with_usage_exit_code():
         ["--drop-rate", "1.5"],
         ["--seeds", "0"],
         ["--preset", "no-such-preset"],
+        ["--stakes", "1,2,x,4"],
+        ["--stakes", "1,2,3"],
     ):
         result = runner.invoke(app, [*BASE, *extra])
         assert result.exit_code == EXIT_USAGE, (extra, result.output)

@@ -69,3 +69,10 @@ def test_liveness_deadline_counts_from_the_last_heal():
     )
     config = SimConfig(validators=4, heights=5, network=network, liveness_ms_per_height=1000)
     assert config.liveness_deadline_ms == 7000 + 5 * 1000
+
+
+def test_config_bounds_byzantine_power_when_stakes_differ():
+    stakes = (10, 1, 1, 1, 1, 1, 1)
+    with pytest.raises(SimConfigError, match="1/3 of the power"):
+        SimConfig(validators=7, byzantine=1, stakes=stakes)
+    assert SimConfig(validators=7, byzantine=1, stakes=(1, 2, 2, 2, 2, 2, 2)).byzantine == 1
