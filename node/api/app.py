@@ -92,7 +92,8 @@ class ApiApp:
         return response
 
     async def _dispatch(self, request: Request) -> Response:
-        route, params = match_route(self.routes, request.method, request.path)
+        method = "GET" if request.method == "HEAD" else request.method  # same head, no body
+        route, params = match_route(self.routes, method, request.path)
         if route.needs_token and self.require_token:
             self.check_token(request)
         call = Call(self.view, params, request, self.routes, self.stats.to_metrics())

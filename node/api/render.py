@@ -45,9 +45,8 @@ def _key(key: object) -> str:
 
 
 def render_status(status: StatusReport) -> Json:
-    report = to_json(status)
-    report["models"] = {str(task): version for task, version in status.models.items()}
-    return dict(report)
+    report: Json = to_json(status)  # task ids become string keys
+    return report
 
 
 def render_block(finalized: FinalizedBlock) -> Json:

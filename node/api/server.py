@@ -54,7 +54,10 @@ async def serve_api(
     if require_token and not token:
         raise ConfigError(f"the API listens on non-loopback host {host!r}: a token is required")
     app = ApiApp(view, token=token, require_token=require_token)
-    listeners = await trio.open_tcp_listeners(port, host=host or None)
+    try:
+        listeners = await trio.open_tcp_listeners(port, host=host or None)
+    except OSError as exc:
+        raise ConfigError(f"the API cannot listen on {host or '*'}:{port}: {exc}") from exc
     if port == 0:  # each address family would get its own ephemeral port: keep one
         for extra in listeners[1:]:
             await extra.aclose()

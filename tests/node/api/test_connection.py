@@ -164,6 +164,9 @@ async def test_connection_http10_and_head_requests(
     raw = await exchange_bytes(app, b"GET /status HTTP/1.0\r\n\r\n", half_close=False)
     assert raw.startswith(b"HTTP/1.1 200") and b'"chain_id":"apinet"' in raw
     raw = await exchange_bytes(app, b"HEAD /status HTTP/1.1\r\nhost: n\r\n\r\n")
+    assert raw.startswith(b"HTTP/1.1 200") and raw.endswith(b"\r\n\r\n")
+    assert b"content-length: 0" not in raw  # the length of the GET body, without the body
+    raw = await exchange_bytes(app, b"HEAD /txs HTTP/1.1\r\nhost: n\r\n\r\n")
     assert raw.startswith(b"HTTP/1.1 405") and raw.endswith(b"\r\n\r\n")
 
 

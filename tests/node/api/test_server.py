@@ -118,6 +118,8 @@ async def test_server_needs_a_token_off_loopback(tmp_path: Path) -> None:
     try:
         with pytest.raises(ConfigError):
             await serve_api(node, "0.0.0.0", 0, "")
+        with pytest.raises(ConfigError, match="cannot listen"):
+            await serve_api(node, "127.0.0.1", -5, "")
         async with trio.open_nursery() as nursery:
             port = await nursery.start(serve_api, node, "0.0.0.0", 0, "s3cret")
             stx = sign_transaction(USER, CHAIN_ID, 0, Transfer(KEYS[1].address, 1))
