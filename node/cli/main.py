@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from node.cli import node_cmds
 from node.cli.sim import sim_app
 
 app = typer.Typer(
@@ -15,6 +16,7 @@ app = typer.Typer(
 
 
 app.add_typer(sim_app, name="sim")
+node_cmds.register(app)
 
 
 @app.callback()
@@ -32,3 +34,7 @@ def version() -> None:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""``deltachain init``, ``start`` and ``status``."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import trio
+import typer
+
+from node.cli.common import (
+    EXIT_CODES_HELP,
+    ExitCode,
+    fail,
+    print_json,
+    report,
+    resolve_api,
+    setup_logging,
+)
+from node.errors import ConfigError, NodeError
+
+HomeOption = Annotated[Path, typer.Option("--home", help="Node home directory.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def init(
+    home: HomeOption,
+    moniker: Annotated[str, typer.Option(help="Human-readable node name.")] = "node0",
+    chain_id: Annotated[str, typer.Option("--chain-id")] = "deltachain-dev",
+    genesis: Annotated[
+        Path | None, typer.Option(help="Join a network: copy this genesis.cbor.")
+    ] = None,
+    p2p_port: Annotated[int, typer.Option("--p2p-port")] = 26_656,
+    api_port: Annotated[int, typer.Option("--api-port")] = 8_545,
+    bootstrap: Annotated[
+        list[str] | None, typer.Option(help="Peer address .../p2p/<id> (repeatable).")
+    ] = None,
+) -> None:
+    """Create a node home: key, config.toml and genesis (one-validator dev chain by default)."""
+    from node.config import ApiConfig, NodeConfig, P2PConfig, TrainingConfig, render_config
+    from node.genesis_file import load_genesis, write_genesis
+    from node.keys import create_key_file
+    from node.storage.blobs import BlobStore
+    from node.testnet import TestnetOptions, build_genesis, build_task
+
+    if (home / "config.toml").exists():
+        fail(f"{home} is already initialised", ExitCode.CONFIG)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        key = create_key_file(home / "node_key.json", secrets.token_bytes(32))
+        if genesis is not None:
+            load_genesis(genesis)  # validate before copying
+            shutil.copyfile(genesis, home / "genesis.cbor")
+        else:
+            options = TestnetOptions(validators=1, chain_id=chain_id)
+            task, snapshot = build_task(options)
+            write_genesis(home / "genesis.cbor", build_genesis(options, [key], task))
+            BlobStore(home / "data" / "blobs").put(snapshot)
+        config = NodeConfig(
+            home=home,
+            moniker=moniker,
+            p2p=P2PConfig(f"/ip4/127.0.0.1/tcp/{p2p_port}", tuple(bootstrap or ())),
+            api=ApiConfig("127.0.0.1", api_port, ""),
+            training=TrainingConfig(),
+        )
+        (home / "config.toml").write_text(render_config(config), encoding="utf-8")
+    except NodeError as exc:
+        report(exc)
+    typer.echo(f"initialised {home} (address {key.address.hex()})")
+
+
+def start(
+    home: HomeOption,
+    log_level: Annotated[str, typer.Option("--log-level")] = "info",
+) -> None:
+    """Run a node until SIGINT or SIGTERM."""
+    from node.config import load_config
+    from node.daemon import find_cause, run_daemon
+
+    setup_logging(log_level)
+    try:
+        config = load_config(home)
+        trio.run(run_daemon, config)
+    except ConfigError as exc:
+        report(exc)
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt | SystemExit | typer.Exit):
+            raise
+        cause = find_cause(exc)
+        if isinstance(cause, NodeError):
+            report(cause)
+        raise
+
+
+def status(
+    home: Annotated[Path | None, typer.Option("--home")] = None,
+    api: Annotated[
+        str | None, typer.Option(help="Node API URL, e.g. http://127.0.0.1:8545")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show a running node's status."""
+    from rich.table import Table
+
+    from node.api.client import ApiClient
+    from node.api.errors import ApiError
+    from node.cli.common import console
+
+    try:
+        info = ApiClient(resolve_api(home, api)).get_status()
+    except ApiError as exc:
+        fail(str(exc), ExitCode.UNAVAILABLE)
+    if as_json:
+        print_json(info)
+        return
+    table = Table(show_header=False)
+    for key, value in info.items():
+        table.add_row(str(key), str(value))
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    for command in (init, start, status):
+        app.command(epilog=EXIT_CODES_HELP)(command)
