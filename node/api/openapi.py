@@ -15,7 +15,7 @@ OPENAPI_VERSION = "3.1.0"
 API_VERSION = "0.1.0"
 
 PARAM_SCHEMAS: dict[str, dict[str, Any]] = {
-    "u64": {"type": "integer", "minimum": 0, "maximum": 2**64 - 1},
+    "index": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
     "hash": {"type": "string", "pattern": "^(0x)?[0-9a-fA-F]{64}$"},
     "address": {"type": "string", "pattern": "^(0x)?[0-9a-fA-F]{64}$"},
 }

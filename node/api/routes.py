@@ -18,13 +18,13 @@ from node.api.errors import BadRequestError, MethodNotAllowedError, NotFoundErro
 from node.api.request import JSON_TYPE, METRICS_TYPE, Call, Response
 
 Handler = Callable[[Call], Awaitable[Response]]
-MAX_U64 = 2**64 - 1
+MAX_INDEX = 2**63 - 1  # heights, ids and versions are SQLite integers
 
 
 class ParamKind(enum.Enum):
     """How a path parameter is written."""
 
-    U64 = "u64"
+    INDEX = "index"
     HASH = "hash"
     ADDRESS = "address"
 
@@ -57,11 +57,11 @@ class Route:
         return tuple(self.template.strip("/").split("/"))
 
 
-HEIGHT = Param("height", ParamKind.U64, "Block height (1 is the first block)")
+HEIGHT = Param("height", ParamKind.INDEX, "Block height (1 is the first block)")
 TX_HASH = Param("hash", ParamKind.HASH, "Transaction hash, 64 hex digits")
 ADDRESS = Param("address", ParamKind.ADDRESS, "Account address (Ed25519 public key), 64 hex")
-TASK_ID = Param("task_id", ParamKind.U64, "Training task id")
-VERSION = Param("version", ParamKind.U64, "Model version of the task")
+TASK_ID = Param("task_id", ParamKind.INDEX, "Training task id")
+VERSION = Param("version", ParamKind.INDEX, "Model version of the task")
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/status", handlers.get_status, "getStatus", "Node status", "Status"),
@@ -161,8 +161,8 @@ def _parse_params(route: Route, parts: tuple[str, ...]) -> dict[str, Any]:
 
 def parse_param(param: Param, text: str) -> int | bytes:
     """A path parameter's value; raise BadRequestError naming the parameter."""
-    if param.kind is ParamKind.U64:
-        if not (text.isascii() and text.isdigit()) or len(text) > 20 or int(text) > MAX_U64:
-            raise BadRequestError(f"{param.name} must be a decimal integer in [0, 2^64)")
+    if param.kind is ParamKind.INDEX:
+        if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > MAX_INDEX:
+            raise BadRequestError(f"{param.name} must be a decimal integer in [0, 2^63)")
         return int(text)
     return parse_hex(text, param.name, 32)
