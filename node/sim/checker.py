@@ -3,7 +3,7 @@
 Safety: two honest nodes never finalize different blocks (or reach different states) at one
 height. Besides safety the checker records other broken invariants: an honest node finalizing
 out of order, asked by its engine to sign twice at one (height, round, step), or accused of
-double signing by evidence.
+double signing by evidence, or an engine handler failing with anything but a ConsensusError.
 Byzantine nodes are not checked: nothing they finalize counts.
 """
 
@@ -21,6 +21,7 @@ class ViolationKind(enum.Enum):
     OUT_OF_ORDER = "out-of-order-finalization"
     DOUBLE_SIGN_REQUEST = "double-sign-request"
     FALSE_EVIDENCE = "evidence-against-honest-node"
+    ENGINE_ERROR = "engine-error"
 
     @property
     def is_safety(self) -> bool:

@@ -9,6 +9,7 @@ for safety the moment they appear.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 
@@ -45,6 +46,8 @@ from node.sim.stats import RunStats
 from node.sim.sync import SyncService
 from node.sim.trace import TraceRecorder, describe
 from node.sim.verifier import CachingVerifier
+
+logger = logging.getLogger(__name__)
 
 
 class Simulation:
@@ -119,7 +122,17 @@ class Simulation:
             else:
                 self.stats.rejected_byzantine += 1
             return
+        except Exception as exc:  # an engine bug: report it with the seed, keep the old state
+            self._on_engine_error(node, message, exc)
+            return
         self.carry_out(node, effects)
+
+    def _on_engine_error(self, node: SimNode, message: EngineInput, exc: Exception) -> None:
+        detail = f"{type(exc).__name__}: {exc} on {type(message).__name__}"
+        logger.warning("engine error seed=%d node=%d %s", self.seed, node.index, detail)
+        self.checker.record_violation(
+            ViolationKind.ENGINE_ERROR, self.now, node.index, node.state.height, detail
+        )
 
     # ---- effects ------------------------------------------------------------------------
 

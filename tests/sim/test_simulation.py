@@ -14,7 +14,16 @@ from dataclasses import dataclass
 
 import pytest
 
-from node.sim import NetworkConfig, Policy, SimConfig, Simulation, parse_partition, run_seeds
+from node.sim import (
+    NetworkConfig,
+    Policy,
+    SimConfig,
+    Simulation,
+    ViolationKind,
+    parse_partition,
+    run_seeds,
+)
+from node.sim.events import SyncRequest
 
 ALL = tuple(Policy)
 
@@ -139,3 +148,14 @@ def test_simulation_blocks_carry_transfers_from_the_mempool():
     blocks = sim.nodes[0].blocks
     assert [fb.block.height for fb in blocks][:3] == [1, 2, 3]
     assert all(len(fb.block.txs) == 2 for fb in blocks)
+
+
+def test_simulation_reports_an_engine_failure_as_a_violation_not_a_crash():
+    sim = Simulation(SimConfig(validators=4, heights=1), 0)
+    node = sim.nodes[0]
+    before = node.state
+    sim.feed(node, SyncRequest(0), True)  # type: ignore[arg-type]  # not an engine input
+    [violation] = sim.checker.violations
+    assert violation.kind is ViolationKind.ENGINE_ERROR
+    assert "AttributeError" in violation.detail
+    assert node.state is before
