@@ -262,9 +262,13 @@ def _after_vote(state: ConsensusState, vote: Vote) -> Result:
         if state.validators.is_one_third(state.votes.get_round_power(vote.round)):
             return start_round(state, vote.round)  # line 55: f+1 of a higher round
         return state, []
-    if vote.round < rs.round and not _may_justify_proposal(state, vote):
-        return state, []
-    return apply_rules(state)
+    if vote.round < rs.round:
+        return apply_rules(state) if _may_justify_proposal(state, vote) else (state, [])
+    if vote.vote_type == VoteType.PRECOMMIT:
+        return apply_rules(state) if not rs.precommit_timeout_scheduled else (state, [])
+    if rs.step == Step.PREVOTE or (rs.step == Step.PRECOMMIT and not rs.polka_seen):
+        return apply_rules(state)  # lines 34, 36, 44; nothing else counts this round's prevotes
+    return state, []
 
 
 def _may_justify_proposal(state: ConsensusState, vote: Vote) -> bool:
