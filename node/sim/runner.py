@@ -33,7 +33,7 @@ from consensus.params import ChainParams
 from node.sim.byzantine import Outgoing, make_behaviour
 from node.sim.checker import SafetyChecker, ViolationKind
 from node.sim.config import SimConfig
-from node.sim.errors import DoubleSignRefusedError, UnsupportedEffectError
+from node.sim.errors import DoubleSignRefusedError, SimError, UnsupportedEffectError
 from node.sim.events import Deliver, FireTimeout, GossipTick, LocalInput, SimEvent, Start
 from node.sim.genesis import build_genesis
 from node.sim.mempool import TransferMempool
@@ -69,6 +69,9 @@ class Simulation:
         self._honest_left = sum(n.honest for n in self.nodes)
 
     def run(self) -> SeedResult:
+        """Run the seed to the target height or the liveness deadline; only once."""
+        if self.trace.events:
+            raise SimError("a Simulation runs once; build a new one to run again")
         started = time.perf_counter()
         offsets = random.Random(f"ticks/{self.seed}")
         for node in self.nodes:

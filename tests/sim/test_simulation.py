@@ -18,6 +18,7 @@ from node.sim import (
     NetworkConfig,
     Policy,
     SimConfig,
+    SimError,
     Simulation,
     ViolationKind,
     parse_partition,
@@ -145,6 +146,8 @@ def test_simulation_reports_liveness_failure_when_no_quorum_can_form():
 def test_simulation_blocks_carry_transfers_from_the_mempool():
     sim = Simulation(SimConfig(validators=4, heights=3, txs_per_proposal=2), 0)
     assert sim.run().is_ok
+    with pytest.raises(SimError, match="runs once"):
+        sim.run()
     blocks = sim.nodes[0].blocks
     assert [fb.block.height for fb in blocks][:3] == [1, 2, 3]
     assert all(len(fb.block.txs) == 2 for fb in blocks)
