@@ -41,11 +41,10 @@ def try_decide(state: ConsensusState, round_: Round, block_hash: Hash32 | None) 
 
 def try_decide_block(state: ConsensusState, block_hash: Hash32) -> Result | None:
     """Line 49 for a block that just arrived: any round with 2f+1 precommits for it."""
-    for round_, vote_type in tuple(state.votes.sets):
-        if vote_type == VoteType.PRECOMMIT:
-            decided = try_decide(state, round_, block_hash)
-            if decided is not None:
-                return decided
+    for round_ in tuple(state.votes.precommits):
+        decided = try_decide(state, round_, block_hash)
+        if decided is not None:
+            return decided
     return None
 
 

@@ -58,14 +58,20 @@ EMPTY_VOTE_SET = VoteSet()
 
 @dataclass(frozen=True)
 class HeightVotes:
-    """All vote sets of one height, the power seen per round and the known equivocators."""
+    """All vote sets of one height, the power seen per round and the known equivocators.
 
-    sets: Mapping[tuple[Round, VoteType], VoteSet] = field(default_factory=dict)
+    Prevotes and precommits live in two mappings keyed by round (integer keys hash fast; the
+    engine looks a vote set up several times per vote).
+    """
+
+    prevotes: Mapping[Round, VoteSet] = field(default_factory=dict)
+    precommits: Mapping[Round, VoteSet] = field(default_factory=dict)
     round_power: Mapping[Round, Stake] = field(default_factory=dict)
     equivocators: frozenset[Address] = frozenset()
 
     def get(self, round_: Round, vote_type: VoteType) -> VoteSet:
-        return self.sets.get((round_, vote_type), EMPTY_VOTE_SET)
+        sets = self.prevotes if vote_type is VoteType.PREVOTE else self.precommits
+        return sets.get(round_, EMPTY_VOTE_SET)
 
     def get_round_power(self, round_: Round) -> Stake:
         """Power of the distinct validators with any vote in ``round_``."""
@@ -92,8 +98,12 @@ def get_first_vote(votes: HeightVotes, vote: Vote) -> SignedVote | None:
 def add_vote(votes: HeightVotes, signed: SignedVote, power: Stake) -> HeightVotes:
     """``votes`` with a NEW vote of a validator of voting power ``power`` added."""
     vote = signed.vote
-    key = (vote.round, vote.vote_type)
-    old = votes.sets.get(key, EMPTY_VOTE_SET)
+    round_ = vote.round
+    is_prevote = vote.vote_type is VoteType.PREVOTE
+    sets, others = (
+        (votes.prevotes, votes.precommits) if is_prevote else (votes.precommits, votes.prevotes)
+    )
+    old = sets.get(round_, EMPTY_VOTE_SET)
     block_hash = vote.block_hash
     new_set = VoteSet(
         {**old.votes, vote.validator: signed},
@@ -101,11 +111,24 @@ def add_vote(votes: HeightVotes, signed: SignedVote, power: Stake) -> HeightVote
         old.total + power,
         old.extra,
     )
-    other_type = VoteType.PRECOMMIT if vote.vote_type == VoteType.PREVOTE else VoteType.PREVOTE
     round_power = votes.round_power
-    if vote.validator not in votes.get(vote.round, other_type).votes:
-        round_power = {**round_power, vote.round: round_power.get(vote.round, 0) + power}
-    return HeightVotes({**votes.sets, key: new_set}, round_power, votes.equivocators)
+    if vote.validator not in others.get(round_, EMPTY_VOTE_SET).votes:
+        round_power = {**round_power, round_: round_power.get(round_, 0) + power}
+    return _with_set(votes, is_prevote, round_, new_set, round_power)
+
+
+def _with_set(
+    votes: HeightVotes,
+    is_prevote: bool,
+    round_: Round,
+    vote_set: VoteSet,
+    round_power: Mapping[Round, Stake],
+) -> HeightVotes:
+    if is_prevote:
+        prevotes = {**votes.prevotes, round_: vote_set}
+        return HeightVotes(prevotes, votes.precommits, round_power, votes.equivocators)
+    precommits = {**votes.precommits, round_: vote_set}
+    return HeightVotes(votes.prevotes, precommits, round_power, votes.equivocators)
 
 
 def count_extra_values(votes: HeightVotes, vote: Vote) -> int:
@@ -116,8 +139,7 @@ def count_extra_values(votes: HeightVotes, vote: Vote) -> int:
 def add_conflicting_vote(votes: HeightVotes, signed: SignedVote, power: Stake) -> HeightVotes:
     """``votes`` with an equivocator's CONFLICTING vote counted for its value."""
     vote = signed.vote
-    key = (vote.round, vote.vote_type)
-    old = votes.sets[key]
+    old = votes.get(vote.round, vote.vote_type)
     block_hash = vote.block_hash
     new_set = VoteSet(
         old.votes,
@@ -125,11 +147,14 @@ def add_conflicting_vote(votes: HeightVotes, signed: SignedVote, power: Stake) -
         old.total,
         {**old.extra, vote.validator: (*old.extra.get(vote.validator, ()), signed)},
     )
-    return HeightVotes({**votes.sets, key: new_set}, votes.round_power, votes.equivocators)
+    is_prevote = vote.vote_type is VoteType.PREVOTE
+    return _with_set(votes, is_prevote, vote.round, new_set, votes.round_power)
 
 
 def add_equivocator(votes: HeightVotes, validator: Address) -> HeightVotes:
-    return HeightVotes(votes.sets, votes.round_power, votes.equivocators | {validator})
+    return HeightVotes(
+        votes.prevotes, votes.precommits, votes.round_power, votes.equivocators | {validator}
+    )
 
 
 def compute_commit(votes: HeightVotes, height: int, round_: Round, block_hash: Hash32) -> Commit:
