@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# The main job. Sets up the machine, then runs the consensus simulator on a 7-validator network.
+# The main job: set up the machine, create a 4-validator local testnet on the digits data, run it
+# until the global model reaches 95% test accuracy, print the summary and stop every node.
+# Extra arguments go to `deltachain testnet up` (e.g. --timeout 900).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-exec .venv/bin/deltachain sim consensus --validators 7 --byzantine 2 --heights 100 --seeds 20 "$@"
+dir=$(mktemp -d "${TMPDIR:-/tmp}/deltachain-testnet.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+.venv/bin/deltachain testnet create --out "$dir/net" --validators 4
+.venv/bin/deltachain testnet up "$dir/net" --until-accuracy 0.95 --report "$dir/summary.json" "$@"

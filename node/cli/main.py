@@ -6,6 +6,7 @@ import typer
 
 from node.cli import node_cmds
 from node.cli.sim import sim_app
+from node.cli.testnet_cmds import testnet_app
 
 app = typer.Typer(
     name="deltachain",
@@ -17,6 +18,7 @@ app = typer.Typer(
 
 app.add_typer(sim_app, name="sim")
 node_cmds.register(app)
+app.add_typer(testnet_app, name="testnet")
 
 
 @app.callback()

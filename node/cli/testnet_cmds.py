@@ -1,0 +1,182 @@
+"""``deltachain testnet create`` and ``testnet up``: a local multi-process network that trains."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.live import Live
+from rich.table import Table
+
+from node.cli.common import EXIT_CODES_HELP, ExitCode, console, fail, print_json, report
+from node.errors import NodeError
+
+testnet_app = typer.Typer(help="Local multi-node testnets.", no_args_is_help=True)
+
+
+@testnet_app.command(epilog=EXIT_CODES_HELP)
+def create(
+    out: Annotated[Path, typer.Option("--out", help="New directory for the node homes.")],
+    validators: Annotated[int, typer.Option(min=1, max=64)] = 4,
+    chain_id: Annotated[str, typer.Option("--chain-id")] = "deltachain-local",
+    p2p_base_port: Annotated[int, typer.Option("--p2p-base-port")] = 26_600,
+    api_base_port: Annotated[int, typer.Option("--api-base-port")] = 8_600,
+    model: Annotated[str, typer.Option(help="Model id, e.g. mlp-digits.")] = "mlp-digits",
+    rule: Annotated[
+        str, typer.Option(help="fedavg, median, trimmed_mean, krum, multi_krum")
+    ] = "fedavg",
+    partition: Annotated[str, typer.Option(help="iid or dirichlet")] = "iid",
+    alpha: Annotated[float, typer.Option(help="Dirichlet concentration.")] = 0.5,
+    local_epochs: Annotated[int, typer.Option("--local-epochs", min=1)] = 2,
+    seed: Annotated[int | None, typer.Option(help="Reproducible keys (dev only).")] = None,
+) -> None:
+    """Write node homes (keys, configs, one genesis with a training task) for N validators."""
+    from node.testnet import TaskOptions, TestnetOptions, create_testnet
+
+    options = TestnetOptions(
+        validators=validators,
+        chain_id=chain_id,
+        p2p_base_port=p2p_base_port,
+        api_base_port=api_base_port,
+        partition=partition,
+        alpha=alpha,
+        local_epochs=local_epochs,
+        seed=seed,
+        task=TaskOptions(model_id=model, rule=rule),
+    )
+    try:
+        manifest = create_testnet(out, options)
+    except NodeError as exc:
+        report(exc)
+    except Exception as exc:
+        fail(f"cannot create the testnet: {exc}", ExitCode.CONFIG)
+    console.print(f"created {len(manifest['nodes'])} nodes in {out}")  # type: ignore[arg-type]
+
+
+@testnet_app.command(epilog=EXIT_CODES_HELP)
+def up(
+    directory: Annotated[Path, typer.Argument(help="A directory made by `testnet create`.")],
+    until_accuracy: Annotated[float, typer.Option("--until-accuracy")] = 0.95,
+    timeout: Annotated[float, typer.Option(help="Give up after this many seconds.")] = 600.0,
+    report_path: Annotated[
+        Path | None, typer.Option("--report", help="Write the summary JSON.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Start every node, show live progress, stop at the accuracy target (or Ctrl-C), summarise."""
+    from node.cluster_report import collect_summary, find_reached_version, get_models
+    from node.launcher import Cluster
+
+    manifest = _load_manifest(directory)
+    cluster = Cluster.from_manifest(manifest)
+    started = time.monotonic()
+    reached: int | None = None
+    try:
+        cluster.start_all()
+        cluster.wait_until_serving(60.0)
+        with Live(console=console, refresh_per_second=2) as live:
+            while time.monotonic() - started < timeout and reached is None:
+                time.sleep(1.0)
+                live.update(_progress_table(cluster, until_accuracy, time.monotonic() - started))
+                reached = find_reached_version(get_models(cluster.nodes[0]), until_accuracy)
+        elapsed = time.monotonic() - started
+        balances = _initial_balances(manifest)
+        summary = collect_summary(cluster, _addresses(manifest), balances)
+    except KeyboardInterrupt:
+        console.print("interrupted: stopping the nodes")
+        cluster.stop_all()
+        raise typer.Exit(int(ExitCode.FAILURE)) from None
+    except (RuntimeError, TimeoutError) as exc:
+        cluster.stop_all()
+        fail(str(exc), ExitCode.FAILURE)
+    finally:
+        cluster.stop_all()
+    summary.target_accuracy = until_accuracy
+    summary.reached_version = reached
+    summary.seconds_to_target = round(elapsed, 1) if reached is not None else None
+    if report_path is not None:
+        report_path.write_text(json.dumps(summary.to_json(), indent=2), encoding="utf-8")
+    if as_json:
+        print_json(summary.to_json())
+    else:
+        _print_summary(summary.to_json())
+    if reached is None or not summary.same_model_hash:
+        raise typer.Exit(int(ExitCode.FAILURE))
+
+
+def _load_manifest(directory: Path) -> dict[str, Any]:
+    path = directory / "testnet.json"
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        fail(f"{path} not found: create the testnet first", ExitCode.CONFIG)
+    except (OSError, ValueError) as exc:
+        fail(f"{path} is unreadable: {exc}", ExitCode.CONFIG)
+    return manifest
+
+
+def _addresses(manifest: dict[str, Any]) -> dict[str, str]:
+    return {str(n["name"]): str(n["address"]) for n in manifest["nodes"]}
+
+
+def _initial_balances(manifest: dict[str, Any]) -> dict[str, int]:
+    from node.genesis_file import load_genesis
+
+    genesis = load_genesis(Path(manifest["nodes"][0]["home"]) / "genesis.cbor")
+    balances = {a.address.hex(): a.balance for a in genesis.accounts}
+    for task in genesis.tasks:  # the pool a creator escrowed is not a loss of earnings
+        creator = task.creator.hex()
+        balances[creator] = balances.get(creator, 0) - task.spec.reward_pool
+    return {name: balances.get(address, 0) for name, address in _addresses(manifest).items()}
+
+
+def _progress_table(cluster: Any, target: float, elapsed: float) -> Table:
+    from node.cluster_report import get_models
+
+    table = Table(title=f"testnet — {elapsed:.0f}s, target accuracy {target:.0%}")
+    for column in ("node", "height", "round", "model version", "accuracy", "peers", "finality p50"):
+        table.add_column(column)
+    for node in cluster.nodes:
+        status = node.get("/status")
+        if status is None:
+            table.add_row(node.name, "-", "-", "-", "-", "-", "-")
+            continue
+        models = get_models(node)
+        accuracy = next(
+            (m["accuracy"] for m in reversed(models) if m["accuracy"] is not None), None
+        )
+        p50 = status.get("finality_p50_ms")
+        table.add_row(
+            node.name,
+            str(status["height"]),
+            str(status["round"]),
+            str(status["models"].get("1", "-")),
+            "-" if accuracy is None else f"{accuracy:.3f}",
+            str(status["peers"]),
+            "-" if p50 is None else f"{p50:.0f} ms",
+        )
+    return table
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    table = Table(title="testnet summary", show_header=False)
+    accuracy = [(v, a) for v, a in summary["accuracy_by_version"] if a is not None]
+    rows = [
+        ("nodes", summary["nodes"]),
+        ("heights", summary["heights"]),
+        ("mean rounds per height", summary["mean_rounds_per_height"]),
+        ("finality p50 (ms)", summary["finality_p50_ms"]),
+        ("finality p99 (ms)", summary["finality_p99_ms"]),
+        ("accuracy by version", ", ".join(f"v{v}: {a:.3f}" for v, a in accuracy[-12:])),
+        ("target reached at version", summary["reached_version"]),
+        ("seconds to target", summary["seconds_to_target"]),
+        ("delta rewards", summary["delta_rewards"]),
+        ("earned (block rewards, fees, deltas)", summary["balance_gain"]),
+        (f"same model hash at v{summary['compared_version']}", summary["same_model_hash"]),
+    ]
+    for name, value in rows:
+        table.add_row(name, str(value))
+    console.print(table)
