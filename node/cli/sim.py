@@ -44,8 +44,10 @@ sim_app = typer.Typer(
 
 EXIT_CODES_HELP = " ".join(__doc__.split("\n\n", 1)[1].split())
 
-_POLICY_HELP = "Comma-separated Byzantine policies, assigned in turn: " + ", ".join(
-    p.value for p in ALL_POLICIES
+_POLICY_HELP = (
+    "Comma-separated Byzantine policies, taken in turn: "
+    + ", ".join(p.value for p in ALL_POLICIES)
+    + " (the default), or fork (a colluding coalition; a real fork needs --allow-unsafe)"
 )
 
 
@@ -134,7 +136,7 @@ def _parse_policies(text: str) -> tuple[Policy, ...]:
     try:
         return tuple(Policy(name) for name in names)
     except ValueError:
-        known = ", ".join(p.value for p in ALL_POLICIES)
+        known = ", ".join(p.value for p in Policy)
         raise typer.BadParameter(f"unknown policy in {text!r}; known: {known}") from None
 
 

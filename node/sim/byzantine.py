@@ -153,6 +153,8 @@ _BEHAVIOURS: dict[Policy, type[Behaviour]] = {
 def make_behaviour(
     policy: Policy | None, signer: Signer, chain_id: str, peers: tuple[int, ...], rng: random.Random
 ) -> Behaviour:
-    """The behaviour for ``policy`` (None: honest)."""
+    """The behaviour for ``policy`` (None: honest); ``fork`` needs its coalition (coalition.py)."""
+    if policy is Policy.FORK:
+        raise ValueError("the fork policy is built with its Coalition (node.sim.coalition)")
     cls = Behaviour if policy is None else _BEHAVIOURS[policy]
     return cls(signer, chain_id, peers, rng)

@@ -26,9 +26,13 @@ class Policy(enum.Enum):
     """Sends nothing at all (a crashed or cut-off validator)."""
     INVALID = "invalid"
     """Proposes blocks that fail validation and sends votes with bad signatures."""
+    FORK = "fork"
+    """Colludes with the other ``fork`` validators to show each half of the network another
+    block and vote for both (a real fork needs a third of the power: ``allow_unsafe``)."""
 
 
-ALL_POLICIES: Final = tuple(Policy)
+ALL_POLICIES: Final = (Policy.EQUIVOCATE, Policy.DOUBLE_VOTE, Policy.SILENT, Policy.INVALID)
+"""The default policies; ``fork`` is opt-in."""
 
 
 @dataclass(frozen=True)

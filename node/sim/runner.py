@@ -30,9 +30,10 @@ from consensus.errors import ConsensusError
 from consensus.ledger import compute_genesis_state
 from consensus.messages import SignedVote
 from consensus.params import ChainParams
-from node.sim.byzantine import Outgoing, make_behaviour
+from node.sim.byzantine import Behaviour, Outgoing, make_behaviour
 from node.sim.checker import SafetyChecker, ViolationKind
-from node.sim.config import SimConfig
+from node.sim.coalition import Coalition, Fork
+from node.sim.config import Policy, SimConfig
 from node.sim.errors import DoubleSignRefusedError, SimError, UnsupportedEffectError
 from node.sim.events import Deliver, FireTimeout, GossipTick, LocalInput, SimEvent, Start
 from node.sim.genesis import build_genesis
@@ -226,12 +227,17 @@ def _build_nodes(
     byzantine = sorted(choices.sample(range(n), config.byzantine))
     policies = config.policies
     policy_of = {i: policies[(seed + k) % len(policies)] for k, i in enumerate(byzantine)}
+    members = tuple(i for i in byzantine if policy_of[i] is Policy.FORK)
+    coalition = Coalition(members, n)
     nodes = []
     for i, kp in enumerate(keypairs):
         policy = policy_of.get(i)
         peers = tuple(j for j in range(n) if j != i)
         signer = Signer(kp, guarded=policy is None)
-        behaviour = make_behaviour(policy, signer, config.chain_id, peers, choices)
+        if policy is Policy.FORK:
+            behaviour: Behaviour = Fork(signer, config.chain_id, peers, choices, coalition)
+        else:
+            behaviour = make_behaviour(policy, signer, config.chain_id, peers, choices)
         mempool = TransferMempool(kp, keypairs[(i + 1) % n].address, config.txs_per_proposal)
         state = new_consensus_state(chain, kp.address, verifier)
         nodes.append(SimNode(i, state, behaviour, mempool))

@@ -66,6 +66,15 @@ def test_cli_reports_a_liveness_failure_with_its_exit_code():
     assert json.loads(result.output)["liveness_failures"] == 2
 
 
+def test_cli_exits_with_the_safety_code_when_a_coalition_forks_the_chain():
+    args = [*BASE, "--byzantine", "2", "--policy", "fork", "--allow-unsafe", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == EXIT_SAFETY, result.output
+    data = json.loads(result.output)
+    assert data["safety_violations"] >= 1
+    assert data["failures"][0]["violations"][0]["kind"] == "conflicting-blocks"
+
+
 def test_cli_rejects_bad_arguments_with_usage_exit_code():
     for extra in (
         ["--partition", "oops"],

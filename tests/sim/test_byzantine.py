@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from consensus.bft.events import ProposalMessage
 from consensus.block import Block
 from consensus.crypto import verify_signature
@@ -94,3 +96,8 @@ def test_invalid_validator_sends_bad_signatures_and_blocks_that_do_not_match_the
     assert bad.message.block.header.app_hash != block.header.app_hash
     assert bad.message.signed.is_signature_valid(CHAIN_ID)
     assert isinstance(out.own, ProposalMessage) and out.own.block == block
+
+
+def test_fork_policy_needs_its_coalition():
+    with pytest.raises(ValueError, match="Coalition"):
+        _behaviour(Policy.FORK)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 
 from node.sim import (
+    ALL_POLICIES,
     NetworkConfig,
     Policy,
     SimConfig,
@@ -26,7 +27,7 @@ from node.sim import (
 )
 from node.sim.events import SyncRequest
 
-ALL = tuple(Policy)
+ALL = ALL_POLICIES
 
 
 @dataclass(frozen=True)
@@ -162,3 +163,20 @@ def test_simulation_reports_an_engine_failure_as_a_violation_not_a_crash():
     assert violation.kind is ViolationKind.ENGINE_ERROR
     assert "AttributeError" in violation.detail
     assert node.state is before
+
+
+def test_simulation_fork_coalition_with_a_third_of_the_power_is_caught():
+    config = SimConfig(
+        validators=4, heights=2, byzantine=2, policies=(Policy.FORK,), allow_unsafe=True
+    )
+    for seed in range(3):
+        result = Simulation(config, seed).run()
+        assert result.safety_violations, seed
+        assert result.safety_violations[0].kind is ViolationKind.CONFLICTING_BLOCKS
+
+
+def test_simulation_fork_coalition_below_a_third_of_the_power_cannot_fork():
+    config = SimConfig(validators=7, heights=4, byzantine=2, policies=(Policy.FORK,))
+    report = run_seeds(config, range(10)).to_json()
+    assert report["safety_violations"] == 0, report["failures"]
+    assert report["liveness_failures"] == 0, report["failures"]
