@@ -21,8 +21,9 @@ from node.network.config import KIB, NetworkConfig
 from node.network.errors import ConfigError
 from node.network.values import compute_message_id
 
-_RPC_ENVELOPE_BYTES = 4 * KIB
-"""Room for topic, key, signature, seqno and control entries around the largest payload."""
+_MAX_INBOUND_RPC_BYTES = 1024 * KIB
+"""Frames up to 1 MiB (go-libp2p's default) are parsed so that oversized messages reach
+our validator, which rejects them and scores the sender; larger frames end the stream."""
 _VALIDATION_CACHE_TTL_S = 2
 """Short, so an IGNOREd message (e.g. future height) can be validated again later."""
 
@@ -78,6 +79,6 @@ def build_stack(config: NetworkConfig) -> Libp2pStack:
         strict_signing=True,
         msg_id_constructor=get_message_id,
         validation_cache_ttl=_VALIDATION_CACHE_TTL_S,
-        max_inbound_rpc_size=config.limits.max_gossip_bytes + _RPC_ENVELOPE_BYTES,
+        max_inbound_rpc_size=_MAX_INBOUND_RPC_BYTES,
     )
     return Libp2pStack(host, pubsub, gossipsub)
