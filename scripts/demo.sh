@@ -8,4 +8,5 @@ cd "$(dirname "$0")/.."
 dir=$(mktemp -d "${TMPDIR:-/tmp}/deltachain-testnet.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 .venv/bin/deltachain testnet create --out "$dir/net" --validators 4
-.venv/bin/deltachain testnet up "$dir/net" --until-accuracy 0.95 --report "$dir/summary.json" "$@"
+mkdir -p reports
+.venv/bin/deltachain testnet up "$dir/net" --until-accuracy 0.95 --report reports/demo-summary.json "$@"
