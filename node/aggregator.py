@@ -64,7 +64,6 @@ class Aggregator:
         self._fetch = fetch
         self._inbox = inbox
         self._weights: dict[bytes, Float32Array] = {}
-        self.new_versions = trio.Event()
         self.aggregations = 0
 
     async def on_finalized(self, effect: Finalized) -> None:
@@ -80,8 +79,6 @@ class Aggregator:
             self._record(outcome, effect.state.tasks[outcome.result.task_id], height)
         await self._inbox.send(AggregationsDone(height, tuple(o.result for o in outcomes)))
         self.aggregations += len(outcomes)
-        self.new_versions.set()
-        self.new_versions = trio.Event()
 
     async def aggregate_with_retry(self, state: ChainState, task: Task) -> TaskOutcome:
         """Aggregate, waiting for missing blobs to become fetchable (no model without them)."""

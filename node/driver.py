@@ -99,6 +99,8 @@ class Driver:
     def __post_init__(self) -> None:
         self._send_channel, self._receive = trio.open_memory_channel[DriverInput](1024)
         self._proposal_seen_ms: dict[int, int] = {}
+        self.chain_changed = trio.Event()
+        """Set (and replaced) whenever the final chain state changes: a block or aggregations."""
 
     @property
     def inbox(self) -> trio.MemorySendChannel[DriverInput]:
@@ -140,9 +142,12 @@ class Driver:
             self.stats.last_rejection = f"{type(item).__name__}: {exc}"
             logger.debug("rejected input kind=%s reason=%s", type(item).__name__, exc)
             return ()
-        if isinstance(item, AggregationsDone) and self.state.chain is not chain_before:
-            self.store.save_state(self.state.chain)  # the snapshot now includes the new models
-            self.mempool.update(self.state.chain, ())  # re-check against the new versions
+        if self.state.chain is not chain_before:
+            if isinstance(item, AggregationsDone):
+                self.store.save_state(self.state.chain)  # the snapshot now has the new models
+                self.mempool.update(self.state.chain, ())  # re-check against the new versions
+            self.chain_changed.set()
+            self.chain_changed = trio.Event()
         return effects
 
     async def _carry_out_all(self, effects: tuple[Effect, ...]) -> None:

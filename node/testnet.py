@@ -57,13 +57,15 @@ class TestnetOptions:
     params: ChainParams = field(default_factory=ChainParams)
     partition: str = "iid"
     alpha: float = 0.5
-    local_epochs: int = 1
+    local_epochs: int = 2
     learning_rate: float = 0.1
     batch_size: int = 32
     stake: int = 1_000_000
     balance: int = 1_000_000_000
     seed: int | None = None
     """Key seed for reproducible dev networks; None draws keys from the OS."""
+    training: bool = True
+    """Whether the nodes train (off: a consensus-only network that still carries the task)."""
     task: TaskOptions = field(default_factory=TaskOptions)
 
 
@@ -170,7 +172,7 @@ def _node_config(options: TestnetOptions, home: Path, index: int, addrs: list[st
         ),
         api=ApiConfig("127.0.0.1", options.api_base_port + index, ""),
         training=TrainingConfig(
-            enabled=True,
+            enabled=options.training,
             partition=options.partition,
             alpha=options.alpha,
             shard_index=index,

@@ -112,9 +112,14 @@ class Trainer:
             self._worker.close()
 
     async def _next_job(self, shard: Dataset, test: Dataset) -> WorkerJob:
+        """Train each new version first (the chain waits for deltas), evaluate when idle."""
         while True:
             task = self.node.get_chain_state().tasks.get(self.task_id)
-            if task is not None and task.version > self._trained_version:
+            wants_training = task is not None and task.version > self._trained_version
+            wants_eval = (
+                task is not None and self.config.evaluate and task.version > self._evaluated_version
+            )
+            if task is not None and (wants_training or wants_eval):
                 try:
                     weights = await self.node.aggregator.load_weights(task.model_hash)
                 except MissingBlobError as exc:
@@ -122,21 +127,26 @@ class Trainer:
                     await trio.sleep(POLL_S)
                     continue
                 self.stats.jobs += 1
-                if self.config.evaluate and task.version > self._evaluated_version:
-                    model_id, version = task.spec.model_id, task.version
-                    return EvaluationJob(self.stats.jobs, model_id, version, weights, test)
-                return TrainingJob(
-                    job_id=self.stats.jobs,
-                    model_id=task.spec.model_id,
-                    model_version=task.version,
-                    weights=weights,
-                    shard=shard,
-                    config=TrainConfig(
-                        self.config.local_epochs, self.config.batch_size, self.config.learning_rate
-                    ),
-                    seed=_job_seed(self.config, task.version),
-                )
-            await trio.sleep(POLL_S)
+                if wants_training:
+                    return self._training_job(task.spec.model_id, task.version, weights, shard)
+                model_id, version = task.spec.model_id, task.version
+                return EvaluationJob(self.stats.jobs, model_id, version, weights, test)
+            with trio.move_on_after(POLL_S):  # woken at once when the chain state changes
+                await self.node.driver.chain_changed.wait()
+
+    def _training_job(
+        self, model_id: str, version: int, weights: Float32Array, shard: Dataset
+    ) -> TrainingJob:
+        config = self.config
+        return TrainingJob(
+            job_id=self.stats.jobs,
+            model_id=model_id,
+            model_version=version,
+            weights=weights,
+            shard=shard,
+            config=TrainConfig(config.local_epochs, config.batch_size, config.learning_rate),
+            seed=compute_job_seed(config, version),
+        )
 
     async def _run_job(self, job: WorkerJob) -> TrainingOutcome:
         self._worker.submit(job)
@@ -204,6 +214,6 @@ class Trainer:
         return delta
 
 
-def _job_seed(config: TrainingConfig, version: int) -> int:
+def compute_job_seed(config: TrainingConfig, version: int) -> int:
     material = f"{config.seed}/{config.shard_index}/{version}".encode()
     return int.from_bytes(hashlib.sha256(material).digest()[:4], "big")
