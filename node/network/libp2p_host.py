@@ -82,3 +82,11 @@ def build_stack(config: NetworkConfig) -> Libp2pStack:
         max_inbound_rpc_size=_MAX_INBOUND_RPC_BYTES,
     )
     return Libp2pStack(host, pubsub, gossipsub)
+
+
+async def stop_auto_connector(host: IHost) -> None:
+    """Stop py-libp2p's AutoConnector, which dials every peerstore peer (banned ones too)
+    toward a 100-connection target; we dial configured peers ourselves (see redial.py)."""
+    auto_connector = getattr(host.get_network(), "auto_connector", None)
+    if auto_connector is not None:
+        await auto_connector.stop()

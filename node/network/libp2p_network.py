@@ -31,7 +31,13 @@ from node.network.exchange import Exchanges
 from node.network.framing import ByteStream
 from node.network.guard import PeerGuard
 from node.network.libp2p_gossip import GossipRouter
-from node.network.libp2p_host import Libp2pStack, build_stack, parse_addrs
+from node.network.libp2p_host import (
+    Libp2pStack,
+    build_stack,
+    parse_addrs,
+    stop_auto_connector,
+)
+from node.network.libp2p_notifee import BanNotifee
 from node.network.libp2p_stream import Libp2pByteStream
 from node.network.peer_id import compute_peer_id
 from node.network.redial import maintain_peer
@@ -107,6 +113,7 @@ class Libp2pNetwork:
             host.run(listen_addrs=parse_addrs(self._config.listen_addrs))
         )
         stack.push_async_callback(self._close_swarm)
+        await stop_auto_connector(host)
         await stack.enter_async_context(background_trio_service(libp2p.pubsub))
         await stack.enter_async_context(background_trio_service(libp2p.gossipsub))
         self._nursery = await stack.enter_async_context(trio.open_nursery())
@@ -120,7 +127,7 @@ class Libp2pNetwork:
             self._stack.host.set_stream_handler(protocol, self._make_handler(kind))
         self._gossip.start(nursery)
         nursery.start_soon(self._guard.run_expiry)
-        nursery.start_soon(self._evict_banned_connections)
+        self._stack.host.get_network().register_notifee(BanNotifee(self._on_connected))
         for addr in self._config.bootstrap_peers:
             nursery.start_soon(
                 maintain_peer,
@@ -208,13 +215,11 @@ class Libp2pNetwork:
     def _on_unban(self, peer: PeerId) -> None:
         self._stack.pubsub.remove_from_blacklist(ID.from_base58(peer))
 
-    async def _evict_banned_connections(self) -> None:
-        """Task: close connections that banned peers open to us."""
-        while True:
-            await trio.sleep(self._config.redial.check_s)
-            for peer in self.connected_peers():
-                if self._guard.is_banned(peer):
-                    await self.disconnect(peer)
+    def _on_connected(self, peer: PeerId) -> None:
+        """Close a connection a banned peer opened to us (py-libp2p accepts it first)."""
+        if self._guard.is_banned(peer) and self._nursery is not None:
+            logger.info("dropping connection from banned peer peer=%s", peer)
+            self._nursery.start_soon(self.disconnect, peer)
 
     async def _open_stream(self, peer: PeerId, kind: ProtocolKind) -> ByteStream:
         protocol = TProtocol(get_protocol_id(self._config.chain_id, kind))

@@ -6,6 +6,7 @@ patches, runs the scenario and exits 0 if the victim host is still running after
 ``test_libp2p_patches.py`` run it with and without each patch.
 """
 
+import contextlib
 import hashlib
 import sys
 
@@ -40,21 +41,22 @@ async def attack(scenario: str) -> None:
     attacker = build_host(make_config(1))
     victim.host.set_stream_handler(RAISING_PROTOCOL, raise_in_handler)
     listen = parse_addrs(("/ip4/127.0.0.1/tcp/0",))
-    async with victim.host.run(listen), attacker.run(listen):
-        async with background_trio_service(victim.pubsub), background_trio_service(
-            victim.gossipsub
-        ):
-            await victim.pubsub.wait_until_ready()
-            info = PeerInfo(victim.host.get_id(), victim.host.get_addrs())
-            await attacker.connect(info)
-            protocol = PROTOCOL_ID_V12 if scenario == "garbage-meshsub" else RAISING_PROTOCOL
-            stream = await attacker.new_stream(victim.host.get_id(), [protocol])
-            try:
-                await stream.write(encode_varint_prefixed(GARBAGE_RPC))
-            except StreamError:
-                pass  # the victim may reset the stream first; only the victim's fate counts
-            await trio.sleep(1.0)
-            print("victim survived")
+    async with (
+        victim.host.run(listen),
+        attacker.run(listen),
+        background_trio_service(victim.pubsub),
+        background_trio_service(victim.gossipsub),
+    ):
+        await victim.pubsub.wait_until_ready()
+        info = PeerInfo(victim.host.get_id(), victim.host.get_addrs())
+        await attacker.connect(info)
+        protocol = PROTOCOL_ID_V12 if scenario == "garbage-meshsub" else RAISING_PROTOCOL
+        stream = await attacker.new_stream(victim.host.get_id(), [protocol])
+        # The victim may reset the stream first; only the victim's fate counts.
+        with contextlib.suppress(StreamError):
+            await stream.write(encode_varint_prefixed(GARBAGE_RPC))
+        await trio.sleep(1.0)
+        print("victim survived")
 
 
 def collect_types(exc: BaseException) -> list[str]:
