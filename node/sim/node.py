@@ -21,7 +21,6 @@ from consensus.bft.state import ConsensusState
 from consensus.block import FinalizedBlock
 from consensus.messages import Proposal, SignedVote, VoteType
 from consensus.primitives import Height
-from consensus.state import ChainState
 from node.sim.byzantine import Behaviour, Outgoing, Transformed
 from node.sim.mempool import TransferMempool
 
@@ -34,7 +33,6 @@ class SimNode:
     __slots__ = (
         "behaviour",
         "blocks",
-        "chain",
         "honest",
         "index",
         "latest_proposal",
@@ -50,7 +48,6 @@ class SimNode:
     ) -> None:
         self.index = index
         self.state = state
-        self.chain: ChainState = state.chain
         self.behaviour = behaviour
         self.honest = behaviour.policy is None
         self.mempool = mempool
@@ -80,9 +77,8 @@ class SimNode:
             self.state, effects = on_finalized_block(state, message, now_ms)
         return effects
 
-    def record_final(self, finalized: FinalizedBlock, chain: ChainState) -> None:
+    def record_final(self, finalized: FinalizedBlock) -> None:
         self.blocks.append(finalized)
-        self.chain = chain
         self.latest_proposal = None
 
     def record_sent(self, transformed: Transformed, height: Height) -> None:
@@ -111,8 +107,9 @@ class SimNode:
         """The prevotes we hold that justify re-proposing a block (its proof of lock)."""
         if proposal.pol_round < 0 or proposal.height != self.state.height:
             return []
-        prevotes = self.state.votes.get(proposal.pol_round, VoteType.PREVOTE).votes
-        return [v for v in prevotes.values() if v.vote.block_hash == proposal.block_hash]
+        prevotes = self.state.votes.get(proposal.pol_round, VoteType.PREVOTE)
+        found = (prevotes.get_vote_for(a, proposal.block_hash) for a in prevotes.votes)
+        return [v for v in found if v is not None]
 
     def is_stalled(self) -> bool:
         """Whether the engine has not moved (height, round, step) since the previous check."""

@@ -196,7 +196,7 @@ class Simulation:
         if effect.ready_tasks:
             raise UnsupportedEffectError("the simulated chain has no training tasks")
         block = effect.finalized.block
-        node.record_final(effect.finalized, effect.state)
+        node.record_final(effect.finalized)
         self.trace.record(self.now, node.index, b"final", describe(effect.finalized))
         self.checker.record_final(
             self.now, node.index, block.height, block.hash, effect.state.app_hash
