@@ -22,6 +22,7 @@ from consensus.ledger import get_ready_tasks, process_aggregations, process_tran
 from consensus.messages import SignedVote
 from consensus.state import ChainState
 from consensus.transactions import ModelDelta, SignedTransaction, Transaction
+from consensus.validators import ValidatorSet
 from node.aggregator import Aggregator
 from node.driver import Driver, restore_consensus_state
 from node.errors import StorageError
@@ -280,6 +281,18 @@ class ChainNode:
 
     def get_contributions(self, task_id: int, version: int) -> list[Contribution]:
         return self.storage.store.get_contributions(task_id, version)
+
+    def get_validator_set(self, height: int) -> ValidatorSet | None:
+        return self.storage.store.get_validator_set(height)
+
+    def get_blob(self, blob_hash: bytes) -> bytes | None:
+        return self.storage.blobs.get(blob_hash)
+
+    def put_blob(self, data: bytes) -> bytes:
+        return self.storage.blobs.put(data)
+
+    def get_next_nonce(self, address: bytes) -> int:
+        return self.mempool.get_next_nonce(address)
 
     def get_status(self) -> StatusReport:
         state = self.get_state()

@@ -11,6 +11,7 @@ from typing import Protocol
 from consensus.block import FinalizedBlock
 from consensus.state import ChainState
 from consensus.transactions import SignedTransaction
+from consensus.validators import ValidatorSet
 from node.storage.chain_store import Contribution, ModelRecord, TxLocation
 
 
@@ -59,4 +60,21 @@ class NodeView(Protocol):
 
     async def submit_transaction(self, stx: SignedTransaction) -> None:
         """Admit to the mempool and gossip; raises ``MempoolError`` with the reason."""
+        ...
+
+    def get_validator_set(self, height: int) -> ValidatorSet | None:
+        """The validator set that signed ``height``'s commit (None when unknown)."""
+        ...
+
+    def get_blob(self, blob_hash: bytes) -> bytes | None:
+        """The blob (delta payload or model snapshot) with this SHA-256, if held; a corrupt
+        copy raises ``StorageError``."""
+        ...
+
+    def put_blob(self, data: bytes) -> bytes:
+        """Store a blob (idempotent) and return its SHA-256."""
+        ...
+
+    def get_next_nonce(self, address: bytes) -> int:
+        """The nonce ``address``'s next transaction needs, counting the mempool's."""
         ...

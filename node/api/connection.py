@@ -28,6 +28,9 @@ class ApiLimits:
     """Sizes and times one connection may use."""
 
     max_body_bytes: int = 64 * 1024
+    max_blob_bytes: int = 16 << 20
+    """Body limit of ``PUT /blobs/{hash}`` (model snapshots); every other request has
+    ``max_body_bytes``."""
     max_header_bytes: int = 8 * 1024
     request_timeout_s: float = 10.0
     write_timeout_s: float = 10.0
@@ -103,8 +106,8 @@ async def _receive_or_reject(
         return await _receive_request(conn, stream, limits)
     except h11.RemoteProtocolError as exc:
         return error_response(exc.error_status_hint, f"malformed HTTP request: {exc}")
-    except _BodyTooLargeError:
-        return error_response(413, f"body exceeds {limits.max_body_bytes} bytes")
+    except _BodyTooLargeError as exc:
+        return error_response(413, f"body exceeds {exc.args[0]} bytes")
 
 
 async def _receive_request(
@@ -120,16 +123,24 @@ async def _receive_request(
         raise h11.RemoteProtocolError(f"headers exceed {limits.max_header_bytes} bytes", 431)
     headers = _decode_headers(event.headers)
     declared = headers.get("content-length")
-    if declared is not None and int(declared) > limits.max_body_bytes:
-        raise _BodyTooLargeError
+    max_body = _body_limit(event.method, event.target, limits)
+    if declared is not None and int(declared) > max_body:
+        raise _BodyTooLargeError(max_body)
     if conn.they_are_waiting_for_100_continue:
         await stream.send_all(conn.send(h11.InformationalResponse(status_code=100, headers=[])))
-    body = await _receive_body(conn, stream, limits)
+    body = await _receive_body(conn, stream, limits, max_body)
     path = _decode_target(event.target)
     return Request(event.method.decode("ascii").upper(), path, headers, body)
 
 
-async def _receive_body(conn: h11.Connection, stream: trio.abc.Stream, limits: ApiLimits) -> bytes:
+def _body_limit(method: bytes, target: bytes, limits: ApiLimits) -> int:
+    is_blob_upload = method == b"PUT" and target.startswith(b"/blobs/")
+    return limits.max_blob_bytes if is_blob_upload else limits.max_body_bytes
+
+
+async def _receive_body(
+    conn: h11.Connection, stream: trio.abc.Stream, limits: ApiLimits, max_body: int
+) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -139,8 +150,8 @@ async def _receive_body(conn: h11.Connection, stream: trio.abc.Stream, limits: A
         if not isinstance(event, h11.Data):
             raise h11.RemoteProtocolError("unexpected event in request body", 400)
         size += len(event.data)
-        if size > limits.max_body_bytes:
-            raise _BodyTooLargeError
+        if size > max_body:
+            raise _BodyTooLargeError(max_body)
         chunks.append(bytes(event.data))
 
 

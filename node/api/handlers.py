@@ -6,16 +6,27 @@ wrong or asked for that does not exist; the server turns it into the matching re
 
 from __future__ import annotations
 
+import hashlib
+
 from consensus.encoding import decode
 from consensus.errors import DecodeError
 from consensus.transactions import MAX_TRANSACTION_BYTES, SignedTransaction
 from node.api import render
 from node.api.body import read_tx_bytes
-from node.api.errors import BadRequestError, NotFoundError, UnprocessableError
+from node.api.errors import (
+    BadRequestError,
+    NotFoundError,
+    UnprocessableError,
+    UnsupportedMediaTypeError,
+)
 from node.api.metrics import render_metrics
 from node.api.openapi import build_openapi
 from node.api.request import METRICS_TYPE, Call, Response, json_response
+from node.audit import UnknownVersionError, audit_model_version
+from node.errors import StorageError
 from node.mempool import MempoolError
+
+OCTET_TYPE = "application/octet-stream"
 
 
 async def get_status(call: Call) -> Response:
@@ -64,7 +75,13 @@ async def post_tx(call: Call) -> Response:
 async def get_account(call: Call) -> Response:
     state = call.view.get_chain_state()
     address: bytes = call.params["address"]
-    return json_response(render.render_account(address, state.get_account(address), state.height))
+    account = state.get_account(address)
+    next_nonce = call.view.get_next_nonce(address)
+    return json_response(render.render_account(address, account, state.height, next_nonce))
+
+
+async def get_params(call: Call) -> Response:
+    return json_response(render.render_params(call.view.get_chain_state()))
 
 
 async def get_validators(call: Call) -> Response:
@@ -108,6 +125,40 @@ async def get_contributions(call: Call) -> Response:
             "contributions": [render.render_contribution(c) for c in rows],
         }
     )
+
+
+async def get_audit(call: Call) -> Response:
+    try:
+        report = audit_model_version(call.view, call.params["task_id"], call.params["version"])
+    except UnknownVersionError as exc:
+        raise NotFoundError(str(exc)) from None
+    return json_response(render.to_json(report))
+
+
+async def get_blob(call: Call) -> Response:
+    blob_hash: bytes = call.params["hash"]
+    try:
+        data = call.view.get_blob(blob_hash)
+    except StorageError as exc:  # the corrupt copy was removed: as good as absent
+        raise NotFoundError(str(exc)) from None
+    if data is None:
+        raise NotFoundError(f"blob {blob_hash.hex()} is not held by this node")
+    return Response(200, data, OCTET_TYPE)
+
+
+async def put_blob(call: Call) -> Response:
+    blob_hash: bytes = call.params["hash"]
+    request = call.request
+    if request.content_type != OCTET_TYPE:
+        shown = request.content_type or "none"
+        raise UnsupportedMediaTypeError(f"content type {shown!r} not accepted: send {OCTET_TYPE}")
+    if not request.body:
+        raise BadRequestError("empty body: expected the blob's bytes")
+    actual = hashlib.sha256(request.body).digest()
+    if actual != blob_hash:
+        raise BadRequestError(f"body hashes to {actual.hex()}, not to {blob_hash.hex()}")
+    call.view.put_blob(request.body)
+    return json_response({"hash": blob_hash.hex(), "size": len(request.body)})
 
 
 async def get_metrics(call: Call) -> Response:

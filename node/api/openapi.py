@@ -55,6 +55,12 @@ def _operation(route: Route) -> dict[str, Any]:
     }
     if route.method == "POST":
         operation["requestBody"] = _submit_body()
+    if route.method == "PUT":
+        raw = {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/octet-stream": raw},
+        }
     if route.needs_token:
         operation["security"] = [{}, {"bearer": []}]
     return operation

@@ -90,10 +90,11 @@ def render_located_tx(location: TxLocation, stx: SignedTransaction) -> Json:
     }
 
 
-def render_account(address: bytes, account: Account, height: int) -> Json:
+def render_account(address: bytes, account: Account, height: int, next_nonce: int) -> Json:
     return {
         "address": address.hex(),
         "height": height,
+        "next_nonce": next_nonce,
         "balance": account.balance,
         "bonded": account.bonded,
         "unbonding": [
@@ -102,6 +103,10 @@ def render_account(address: bytes, account: Account, height: int) -> Json:
         "nonce": account.nonce,
         "votes": [v.hex() for v in account.votes],
     }
+
+
+def render_params(state: ChainState) -> Json:
+    return {"chain_id": state.chain_id, "height": state.height, "params": to_json(state.params)}
 
 
 def render_validators(state: ChainState) -> Json:

@@ -62,6 +62,7 @@ TX_HASH = Param("hash", ParamKind.HASH, "Transaction hash, 64 hex digits")
 ADDRESS = Param("address", ParamKind.ADDRESS, "Account address (Ed25519 public key), 64 hex")
 TASK_ID = Param("task_id", ParamKind.INDEX, "Training task id")
 VERSION = Param("version", ParamKind.INDEX, "Model version of the task")
+BLOB_HASH = Param("hash", ParamKind.HASH, "SHA-256 of the blob, 64 hex digits")
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/status", handlers.get_status, "getStatus", "Node status", "Status"),
@@ -90,6 +91,10 @@ ROUTES: tuple[Route, ...] = (
         params=(ADDRESS,), errors=(400,),
     ),
     Route(
+        "GET", "/params", handlers.get_params, "getParams",
+        "The chain parameters (minimum fee, timeouts, epoch, rewards)", "Params",
+    ),
+    Route(
         "GET", "/validators", handlers.get_validators, "getValidators",
         "The current validator set", "Validators",
     ),
@@ -112,6 +117,22 @@ ROUTES: tuple[Route, ...] = (
         "GET", "/tasks/{task_id}/models/{version}/contributions", handlers.get_contributions,
         "getContributions", "Deltas counted by one aggregation and their rewards",
         "Contributions", params=(TASK_ID, VERSION), errors=(400, 404),
+    ),
+    Route(
+        "GET", "/tasks/{task_id}/models/{version}/audit", handlers.get_audit, "getAudit",
+        "Audit of a model version: its block's commit, each delta's signature, inclusion, "
+        "commit and reward checked, the snapshot hash recomputed", "Audit",
+        params=(TASK_ID, VERSION), errors=(400, 404),
+    ),
+    Route(
+        "GET", "/blobs/{hash}", handlers.get_blob, "getBlob",
+        "A held blob (delta payload or model snapshot) by its SHA-256, raw bytes", "Blob",
+        params=(BLOB_HASH,), errors=(400, 404), media_type="application/octet-stream",
+    ),
+    Route(
+        "PUT", "/blobs/{hash}", handlers.put_blob, "putBlob",
+        "Store a blob (e.g. a task's initial model snapshot); the body must hash to the path",
+        "StoredBlob", params=(BLOB_HASH,), errors=(400, 401, 413, 415), needs_token=True,
     ),
     Route(
         "GET", "/metrics", handlers.get_metrics, "getMetrics",

@@ -60,7 +60,23 @@ SCHEMAS: dict[str, Schema] = {
     "Submitted": obj(hash=HEX32),
     "Account": obj(
         address=HEX32, height=U64, balance=U64, bonded=U64,
-        unbonding=array(obj(amount=U64, release_height=U64)), nonce=U64, votes=array(HEX32),
+        unbonding=array(obj(amount=U64, release_height=U64)), nonce=U64, next_nonce=U64,
+        votes=array(HEX32),
+    ),
+    "Params": obj(
+        chain_id=STR, height=U64,
+        params={"type": "object", "description": "The chain parameters (ChainParams fields)"},
+    ),
+    "Blob": {"type": "string", "contentMediaType": "application/octet-stream"},
+    "StoredBlob": obj(hash=HEX32, size=U64),
+    "DeltaAudit": obj(
+        tx_hash=HEX32, sender=HEX32, height=U64, signature_valid=BOOL, inclusion_verified=BOOL,
+        commit_verified=BOOL, accepted=BOOL, reward=U64, expected_reward=U64, reason=STR,
+    ),
+    "Audit": obj(
+        task_id=U64, version=U64, model_hash=HEX32, height=U64, block_hash=HEX,
+        commit_verified=BOOL, snapshot_held=BOOL, snapshot_verified=BOOL,
+        deltas=array(ref("DeltaAudit")), failures=array(STR), verified=BOOL,
     ),
     "Validator": obj(
         address=HEX32, power=U64, proposer_priority=INT, moniker=STR, jailed=BOOL
