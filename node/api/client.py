@@ -6,6 +6,7 @@ Every failure raises :class:`~node.api.errors.ApiError` (the subclass matching t
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import urllib.parse
@@ -41,6 +42,20 @@ class ApiClient:
 
     def get_text(self, path: str) -> str:
         return self._request("GET", path, b"", {}).decode("utf-8")
+
+    def get_bytes(self, path: str) -> bytes:
+        """``GET path`` as raw bytes (e.g. ``/blobs/{hash}``)."""
+        return self._request("GET", path, b"", {})
+
+    def put_blob(self, data: bytes) -> str:
+        """Store ``data`` on the node (``PUT /blobs/{sha256}``); its hash in hex."""
+        blob_hash = hashlib.sha256(data).hexdigest()
+        headers = {"Content-Type": "application/octet-stream", **self._auth()}
+        self._request("PUT", f"/blobs/{blob_hash}", data, headers)
+        return blob_hash
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
     def submit_tx(self, stx: SignedTransaction) -> str:
         """Submit ``stx`` (as CBOR); the transaction hash in hex once the node admitted it."""

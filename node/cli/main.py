@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from node.cli import node_cmds
+from node.cli import audit_cmds, node_cmds
+from node.cli.model_cmds import model_app
 from node.cli.sim import sim_app
 from node.cli.testnet_cmds import testnet_app
+from node.cli.tx_cmds import tx_app
 
 app = typer.Typer(
     name="deltachain",
@@ -19,6 +21,9 @@ app = typer.Typer(
 app.add_typer(sim_app, name="sim")
 node_cmds.register(app)
 app.add_typer(testnet_app, name="testnet")
+app.add_typer(tx_app, name="tx")
+app.add_typer(model_app, name="model")
+audit_cmds.register(app)
 
 
 @app.callback()

@@ -1,0 +1,70 @@
+"""``deltachain audit``: ask a node to audit a model version and show the verdict.
+
+The node runs :func:`node.audit.audit_model_version` (``GET /tasks/{id}/models/{v}/audit``):
+the block that finalized the version, each delta's signature, inclusion and block commit, each
+reward against the ledger's rule, and the snapshot's hash. Exit code 1 when anything failed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from node.api.errors import ApiError
+from node.cli.common import EXIT_CODES_HELP, ExitCode, console, print_json
+from node.cli.tx_cmds import ApiOpt, JsonOpt, connect, fail_api
+
+
+def audit(
+    task: Annotated[int, typer.Option("--task", min=1, max=2**63 - 1, help="Task id.")],
+    version: Annotated[int, typer.Option("--version", min=1, max=2**63 - 1)],
+    home: Annotated[Path | None, typer.Option("--home", help="Home of a running node.")] = None,
+    api: ApiOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Audit a model version: block -> deltas -> contributors and rewards, all re-verified."""
+    try:
+        report = connect(home, api).get(f"/tasks/{task}/models/{version}/audit")
+    except ApiError as exc:
+        fail_api(exc)
+    if as_json:
+        print_json(report)
+    else:
+        _print_report(report)
+    if report.get("verified") is not True:
+        raise typer.Exit(int(ExitCode.FAILURE))
+
+
+def _mark(ok: object) -> str:
+    return "[green]ok[/]" if ok is True else "[red]FAILED[/]"
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    console.print(
+        f"task {report['task_id']} version {report['version']}: model {report['model_hash']}\n"
+        f"finalized at height {report['height']} (block {report['block_hash'][:16]}): "
+        f"commit {_mark(report['commit_verified'])}; snapshot "
+        + (_mark(report["snapshot_verified"]) if report["snapshot_held"] else "not held"),
+        highlight=False,
+    )
+    table = Table("delta", "sender", "height", "sig", "included", "commit", "accepted", "reward")
+    for d in report["deltas"]:
+        reward = f"{d['reward']}" + ("" if d["reward"] == d["expected_reward"] else " (!)")
+        table.add_row(
+            d["tx_hash"][:16], d["sender"][:16], str(d["height"]), _mark(d["signature_valid"]),
+            _mark(d["inclusion_verified"]), _mark(d["commit_verified"]),
+            "yes" if d["accepted"] else "no", f"{reward} / expected {d['expected_reward']}",
+        )  # fmt: skip
+    console.print(table)
+    for failure in report["failures"]:
+        console.print(f"[red]failure:[/] {failure}", highlight=False)
+    verdict = "[bold green]verified[/]" if report["verified"] else "[bold red]NOT verified[/]"
+    console.print(verdict)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(epilog=EXIT_CODES_HELP)(audit)
