@@ -154,3 +154,38 @@ def test_engine_decides_on_precommits_for_a_block_of_an_earlier_round() -> None:
     finals = get_effects_of(effects, Finalized)  # type: ignore[arg-type]
     assert len(finals) == 1
     assert finals[0].round == 0 and finals[0].finalized.commit.round == 0
+
+
+def test_engine_split_prevotes_schedule_the_prevote_timeout_then_precommit_nil() -> None:
+    keys, chain = make_chain(4)
+    me = keys[0]
+    state, _ = on_start(new_consensus_state(chain, me.address), 0)
+    state, _ = on_timeout(state, Timeout(1, 0, Step.PROPOSE), 0)
+    split = (b"\x01" * 32, b"\x01" * 32, None)
+    scheduled: list[ScheduleTimeout] = []
+    for key, value in zip(keys[1:], split, strict=True):
+        state, effects = on_vote(state, vote(key, VoteType.PREVOTE, 1, 0, value), 0)
+        scheduled += get_effects_of(effects, ScheduleTimeout)
+    delay = chain.params.timeout_prevote_ms
+    assert scheduled == [ScheduleTimeout(Timeout(1, 0, Step.PREVOTE), delay)]  # line 34, once
+    assert state.step == Step.PREVOTE
+    state, effects = on_timeout(state, Timeout(1, 0, Step.PREVOTE), 0)
+    assert [(e.vote.vote_type, e.vote.block_hash) for e in get_effects_of(effects, SignVote)] == [
+        (VoteType.PRECOMMIT, None)
+    ]
+    assert state.step == Step.PRECOMMIT
+
+
+def test_engine_any_precommit_quorum_schedules_the_precommit_timeout_once() -> None:
+    keys, chain = make_chain(4)
+    state, _ = on_start(new_consensus_state(chain, keys[0].address), 0)
+    scheduled: list[ScheduleTimeout] = []
+    for key, value in zip(keys, (b"\x01" * 32, None, b"\x02" * 32, None), strict=True):
+        state, effects = on_vote(state, vote(key, VoteType.PRECOMMIT, 1, 0, value), 0)
+        scheduled += get_effects_of(effects, ScheduleTimeout)
+    delay = chain.params.timeout_precommit_ms
+    assert scheduled == [ScheduleTimeout(Timeout(1, 0, Step.PRECOMMIT), delay)]  # line 47
+    state, effects = on_timeout(state, Timeout(1, 0, Step.PRECOMMIT), 0)
+    assert state.round == 1 and state.step == Step.PROPOSE  # line 65
+    stale, none = on_timeout(state, Timeout(1, 0, Step.PRECOMMIT), 0)
+    assert stale is state and none == ()
