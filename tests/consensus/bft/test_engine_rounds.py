@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from consensus.bft.engine import on_proposal, on_start, on_timeout, on_vote
+from consensus.bft.engine import MAX_ROUNDS_AHEAD, on_proposal, on_start, on_timeout, on_vote
 from consensus.bft.events import (
     Finalized,
     RequestProposalTxs,
@@ -189,3 +189,28 @@ def test_engine_any_precommit_quorum_schedules_the_precommit_timeout_once() -> N
     assert state.round == 1 and state.step == Step.PROPOSE  # line 65
     stale, none = on_timeout(state, Timeout(1, 0, Step.PRECOMMIT), 0)
     assert stale is state and none == ()
+
+
+def test_engine_keeps_a_later_rounds_proposal_and_prevotes_it_on_arrival() -> None:
+    keys, chain = make_chain(4)
+    proposer_2 = get_proposer_key(keys, chain, 2)
+    me = next(k for k in keys if k != proposer_2 and k.address != get_proposer(chain.validators, 0))
+    later = propose(proposer_2, chain, 2)
+    state, _ = on_start(new_consensus_state(chain, me.address), 0)
+    state, effects = on_proposal(state, later, 0)
+    assert effects == () and state.round == 0 and state.rs.proposals[2] == later
+    voters = [k for k in keys if k != me][:2]
+    for key in voters:
+        state, effects = on_vote(state, vote(key, VoteType.PREVOTE, 1, 2, None), 0)
+    assert state.round == 2
+    signs = get_effects_of(effects, SignVote)
+    assert [(s.vote.round, s.vote.block_hash) for s in signs] == [(2, later.block.hash)]
+
+
+def test_engine_ignores_a_proposal_beyond_the_round_window() -> None:
+    keys, chain = make_chain(4)
+    far_round = MAX_ROUNDS_AHEAD + 1
+    far = propose(get_proposer_key(keys, chain, far_round), chain, far_round)
+    state, _ = on_start(new_consensus_state(chain, keys[0].address), 0)
+    same, effects = on_proposal(state, far, 0)
+    assert same is state and effects == ()
