@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import trio
@@ -74,8 +74,16 @@ async def wait_for_height(node: ChainNode, height: int) -> None:
 class ServedNode:
     """A one-validator node and its API on a real socket, in a thread with its own trio run."""
 
-    def __init__(self, home: Path, host: str = "127.0.0.1", token: str = "") -> None:
+    def __init__(
+        self,
+        home: Path,
+        host: str = "127.0.0.1",
+        token: str = "",
+        make: Callable[[Path], ChainNode] | None = None,
+    ) -> None:
+        """``make(home)`` builds the node (default: a one-validator node of this genesis)."""
         self.home, self.host, self.token = home, host, token
+        self._make = make or (lambda home: make_node(MemoryHub(), KEYS[0], home, KEYS[:1]))
         self._ports: queue.Queue[int | BaseException] = queue.Queue()
         self._thread = threading.Thread(target=trio.run, args=(self._main,), daemon=True)
         self._stop: trio.Event | None = None
@@ -103,7 +111,7 @@ class ServedNode:
         self._stop = trio.Event()
         self._trio_token = trio.lowlevel.current_trio_token()
         try:
-            node = make_node(MemoryHub(), KEYS[0], self.home, KEYS[:1])
+            node = self._make(self.home)
             async with trio.open_nursery() as nursery:
                 await nursery.start(node.run)
                 port = await nursery.start(serve_api, node, self.host, 0, self.token)
