@@ -59,6 +59,17 @@ def make_chain(
     return keys, compute_genesis_state(dataclasses.replace(genesis, tasks=tasks))
 
 
+def make_weighted_chain(stakes: tuple[int, ...]) -> tuple[tuple[KeyPair, ...], ChainState]:
+    """Validators whose bonded stakes (and so voting powers) are ``stakes``, in key order."""
+    keys = tuple(sorted(make_keys(len(stakes), namespace=7), key=lambda k: k.address))
+    genesis = make_devnet_genesis(CHAIN_ID, keys, ChainParams(max_validators=len(stakes)))
+    accounts = tuple(
+        dataclasses.replace(account, bonded=stake)
+        for account, stake in zip(genesis.accounts, stakes, strict=True)
+    )
+    return keys, compute_genesis_state(dataclasses.replace(genesis, accounts=accounts))
+
+
 def sign_vote(key: KeyPair, vote: Vote) -> SignedVote:
     return SignedVote(vote, key.sign(vote.sign_bytes(CHAIN_ID)))
 

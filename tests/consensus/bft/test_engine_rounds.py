@@ -22,6 +22,7 @@ from tests.consensus.bft.cluster import (
     get_effects_of,
     get_proposer_key,
     make_chain,
+    make_weighted_chain,
     propose,
     vote,
 )
@@ -214,3 +215,22 @@ def test_engine_ignores_a_proposal_beyond_the_round_window() -> None:
     state, _ = on_start(new_consensus_state(chain, keys[0].address), 0)
     same, effects = on_proposal(state, far, 0)
     assert same is state and effects == ()
+
+
+def test_engine_thresholds_are_weighted_by_voting_power() -> None:
+    keys, chain = make_weighted_chain((5_000, 1_000, 1_000, 1_000))
+    heavy, light = keys[0], keys[1:]
+    assert chain.validators.get_power(heavy.address) > chain.validators.get_power(light[0].address)
+    state, _ = on_start(new_consensus_state(chain, light[0].address), 0)
+    skipped, _ = on_vote(state, vote(heavy, VoteType.PREVOTE, 1, 3, None), 0)
+    assert skipped.round == 3  # one validator, but more than 1/3 of the power
+    for key in light[1:]:
+        state, _ = on_vote(state, vote(key, VoteType.PREVOTE, 1, 3, None), 0)
+    assert state.round == 0  # two light validators are not f+1 of the power
+    proposal = propose(get_proposer_key(keys, chain, 0), chain, 0)
+    block_hash = proposal.block.hash
+    follower, _ = on_start(new_consensus_state(chain, light[2].address), 0)
+    follower, _ = on_proposal(follower, proposal, 0)
+    for key in (heavy, light[0]):  # 6 of 8: a quorum with two votes
+        follower, effects = on_vote(follower, vote(key, VoteType.PRECOMMIT, 1, 0, block_hash), 0)
+    assert [f.finalized.block.hash for f in get_effects_of(effects, Finalized)] == [block_hash]
