@@ -24,11 +24,19 @@ from consensus.bft.events import (
 from consensus.crypto import KeyPair
 from consensus.errors import InvalidCommitError
 from consensus.genesis import GenesisTask
-from consensus.ledger.devnet import make_keys, sign_transaction
+from consensus.ledger import compute_genesis_state
+from consensus.ledger.devnet import make_devnet_genesis, make_keys, sign_transaction
 from consensus.messages import SignedVote
+from consensus.params import ChainParams
 from consensus.primitives import Address
 from consensus.state import ChainState
-from consensus.transactions import CreateTask, ModelDelta
+from consensus.transactions import (
+    Bond,
+    CreateTask,
+    ModelDelta,
+    RegisterCandidate,
+    VoteCandidates,
+)
 from tests.consensus.bft.cluster import CHAIN_ID, Cluster, get_effects_of, make_chain
 
 
@@ -187,3 +195,28 @@ def test_engine_block_sync_catches_up_without_waiting_for_commit_timeouts() -> N
     assert state.last_commit == synced[2].commit
     skipped, effects = on_finalized_block(cluster.nodes[lag], synced[1], 0)
     assert skipped is cluster.nodes[lag] and effects == ()  # not the next height: ignored
+
+
+def test_engine_follows_a_validator_set_change_at_an_epoch_boundary() -> None:
+    keys = tuple(sorted(make_keys(4, namespace=7), key=lambda k: k.address))
+    (newcomer,) = make_keys(1, namespace=8)
+    params = ChainParams(max_validators=5, epoch_length=2)
+    genesis = make_devnet_genesis(CHAIN_ID, keys, params, others=(newcomer,))
+    chain = compute_genesis_state(genesis)
+    joining = (
+        sign_transaction(newcomer, CHAIN_ID, 0, RegisterCandidate("newcomer")),
+        sign_transaction(newcomer, CHAIN_ID, 1, Bond(1_000_000)),
+        sign_transaction(newcomer, CHAIN_ID, 2, VoteCandidates((newcomer.address,))),
+    )
+    cluster = Cluster.start(keys, chain, joining)  # the newcomer runs no node (1/5 silent)
+    for _ in range(12):
+        cluster.run()
+        cluster.fire_pending()
+    finals = [cluster.finalized[k.address] for k in keys]
+    assert min(len(f) for f in finals) >= 4
+    assert all(f[:4] == finals[0][:4] for f in finals)
+    sets = [f.state.validators for f in finals[0][:4]]
+    assert newcomer.address not in sets[0]
+    assert newcomer.address in sets[1] and len(sets[1]) == 5  # elected at height 2
+    assert sets[1].get_power(newcomer.address) == 1_000_000
+    assert any(f.round > 0 for f in finals[0][2:])  # its turns to propose time out, then pass
