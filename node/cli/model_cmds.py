@@ -60,7 +60,9 @@ def parse_rule_params(pairs: list[str]) -> dict[str, int | float]:
 @tx_app.command("create-task", epilog=EXIT_CODES_HELP)
 def create_task(
     model: Annotated[str, typer.Option("--model", help="Model id, e.g. mlp-digits.")],
-    rule: Annotated[str, typer.Option("--rule", help="fedavg, median, trimmed-mean, krum...")],
+    rule: Annotated[
+        str, typer.Option("--rule", help="fedavg, median, trimmed_mean, krum or multi_krum.")
+    ],
     min_deltas: Annotated[int, typer.Option("--min-deltas", min=1, max=MAX_U64)],
     max_staleness: Annotated[int, typer.Option("--max-staleness", **U64Opt)],
     clip_norm: Annotated[float, typer.Option("--clip-norm", min=0.0)],
