@@ -88,7 +88,12 @@ async def run_command(net: NetworkPort, store: MemoryStore, cmd: dict[str, Any])
         blob = await net.fetch_blob(cmd["peer"], bytes.fromhex(cmd["hash"]), int(cmd["max"]))
         emit("fetched", bytes=len(blob), seconds=time.perf_counter() - started)
     elif op == "connect":
-        emit("connected", peer=await net.connect(cmd["addr"]))
+        started = time.perf_counter()
+        peer = await net.connect(cmd["addr"])
+        emit("connected", peer=peer, seconds=time.perf_counter() - started)
+    elif op == "disconnect":
+        await net.disconnect(cmd["peer"])
+        emit("disconnected", peer=cmd["peer"])
     elif op == "sync":
         height = await fetch_missing_blocks(net, store, cmd["peer"])
         emit("synced", height=height)

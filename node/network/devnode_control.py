@@ -6,6 +6,7 @@ when the :func:`open_devnodes` block ends, whatever happens inside it.
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -105,6 +106,14 @@ async def open_devnodes() -> AsyncIterator[DevNodes]:
         yield nodes
     finally:
         await nodes.stop_all()
+
+
+def get_free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def plan_addresses(seed_indices: list[int], ports: list[int]) -> list[str]:

@@ -1,7 +1,6 @@
 """Fixtures for the network tests: node factories for both implementations."""
 
 import hashlib
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -10,6 +9,7 @@ import pytest
 import trio
 
 from node.network.config import NetworkConfig, RedialParams
+from node.network.devnode_control import get_free_port
 from node.network.memory import MemoryHub, MemoryNetwork
 from node.network.peer_id import compute_peer_id
 from node.network.port import NetworkPort
@@ -30,14 +30,6 @@ def make_seed(index: int) -> bytes:
 def make_config(index: int, **changes: object) -> NetworkConfig:
     config = NetworkConfig(CHAIN, make_seed(index), redial=FAST_REDIAL)
     return replace(config, **changes)  # type: ignore[arg-type]
-
-
-def get_free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def wait_until(predicate: Callable[[], bool], timeout_s: float = 10.0) -> None:

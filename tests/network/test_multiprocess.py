@@ -7,10 +7,16 @@ import pytest
 import trio
 
 from node.network.devnode import make_blob
-from node.network.devnode_control import DevNode, DevNodes, Event, open_devnodes, plan_addresses
+from node.network.devnode_control import (
+    DevNode,
+    DevNodes,
+    Event,
+    get_free_port,
+    open_devnodes,
+    plan_addresses,
+)
 from node.network.peer_id import compute_peer_id
 from node.network.values import TopicKind, compute_blob_hash, get_topic_name
-from tests.network.conftest import get_free_port
 
 pytestmark = pytest.mark.multiprocess
 CHAIN = "devnet"
