@@ -31,7 +31,7 @@ from consensus.bft.rules import (
     start_round,
 )
 from consensus.bft.state import ConsensusState, RoundState, with_rs, with_votes
-from consensus.bft.validity import apply_cached
+from consensus.bft.validity import apply_cached, validate_block_body
 from consensus.bft.votes import (
     EMPTY_HEIGHT_VOTES,
     VoteStatus,
@@ -215,6 +215,7 @@ def _validate_commit_of(state: ConsensusState, finalized: FinalizedBlock) -> Non
     block, commit = finalized.block, finalized.commit
     if commit.height != block.height or commit.block_hash != block.hash:
         raise InvalidCommitError("the commit is not for this block")
+    validate_block_body(block)
     verify_commit(state.validators, state.chain.chain_id, commit, state.verify)
 
 
@@ -224,6 +225,7 @@ def _validate_block_matches(msg: ProposalMessage) -> None:
         raise InvalidBlockError("the block does not match the proposal's block hash")
     if msg.block.height != proposal.height:
         raise InvalidBlockError("the block's height differs from the proposal's")
+    validate_block_body(msg.block)
 
 
 def _on_other_height(

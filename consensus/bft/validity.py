@@ -13,9 +13,9 @@ from dataclasses import replace
 from typing import Final
 
 from consensus.bft.state import AppliedBlock, ConsensusState, with_rs
-from consensus.block import Block
+from consensus.block import Block, compute_last_commit_hash, compute_txs_hash
 from consensus.crypto import Verifier
-from consensus.errors import ConsensusError
+from consensus.errors import ConsensusError, InvalidBlockError
 from consensus.ledger import process_block
 from consensus.primitives import Address, Hash32, Round
 from consensus.state import ChainState
@@ -25,6 +25,20 @@ MEMO_SIZE: Final = 256
 
 _MemoKey = tuple[int, Hash32, int]
 _memo: dict[_MemoKey, tuple[ChainState, Verifier, AppliedBlock | None]] = {}
+
+
+def validate_block_body(block: Block) -> None:
+    """Raise InvalidBlockError unless the transactions and last commit are those of the header.
+
+    The header hash names a block everywhere (proposals, votes, caches); checking the body
+    against it first keeps a relayed block with swapped contents from being cached as invalid
+    under the hash of a valid one.
+    """
+    header = block.header
+    if compute_txs_hash(block.txs) != header.txs_hash:
+        raise InvalidBlockError("the block's transactions do not match its header")
+    if compute_last_commit_hash(block.last_commit) != header.last_commit_hash:
+        raise InvalidBlockError("the block's last commit does not match its header")
 
 
 def apply_cached(state: ConsensusState, block: Block) -> tuple[ConsensusState, AppliedBlock | None]:

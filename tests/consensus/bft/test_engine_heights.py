@@ -22,7 +22,7 @@ from consensus.bft.events import (
     Timeout,
 )
 from consensus.crypto import KeyPair
-from consensus.errors import InvalidCommitError
+from consensus.errors import InvalidBlockError, InvalidCommitError
 from consensus.genesis import GenesisTask
 from consensus.ledger import compute_genesis_state
 from consensus.ledger.devnet import make_devnet_genesis, make_keys, sign_transaction
@@ -35,6 +35,7 @@ from consensus.transactions import (
     CreateTask,
     ModelDelta,
     RegisterCandidate,
+    Transfer,
     VoteCandidates,
 )
 from tests.consensus.bft.cluster import CHAIN_ID, Cluster, get_effects_of, make_chain
@@ -129,7 +130,13 @@ def test_engine_block_sync_rejects_a_bad_commit() -> None:
     elsewhere = dataclasses.replace(synced.commit, block_hash=bytes(32))
     with pytest.raises(InvalidCommitError):
         on_finalized_block(state, dataclasses.replace(synced, commit=elsewhere), 0)
+    extra = sign_transaction(keys[1], CHAIN_ID, 0, Transfer(keys[2].address, 1))
+    swapped = dataclasses.replace(synced, block=dataclasses.replace(synced.block, txs=(extra,)))
+    with pytest.raises(InvalidBlockError):
+        on_finalized_block(state, swapped, 0)  # the commit is genuine, the body is not
     assert state.step != Step.COMMIT and state.chain.height == 0
+    state, _ = on_finalized_block(state, synced, 0)
+    assert state.chain.height == 1
 
 
 def _task_chain() -> tuple[tuple[KeyPair, ...], ChainState]:

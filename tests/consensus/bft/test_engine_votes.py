@@ -16,12 +16,14 @@ from consensus.bft.engine import (
 )
 from consensus.bft.events import EvidenceFound, SignProposal, Step, Timeout
 from consensus.bft.state import ConsensusState, new_consensus_state
+from consensus.block import Commit
 from consensus.crypto import KeyPair
 from consensus.errors import InvalidBlockError, InvalidSignatureError, InvalidVoteError
 from consensus.ledger import process_transaction
 from consensus.ledger.devnet import make_keys, sign_transaction
 from consensus.messages import SignedVote, VoteType
 from consensus.state import ChainState
+from consensus.transactions import Transfer
 from tests.consensus.bft.cluster import (
     CHAIN_ID,
     get_effects_of,
@@ -183,3 +185,18 @@ def test_engine_rejects_a_block_that_does_not_match_its_proposal() -> None:
     mismatched = sign_proposal(proposer, SignProposal(wrong_height, good.block))
     with pytest.raises(InvalidBlockError):
         on_proposal(state, mismatched, 0)
+
+
+def test_engine_rejects_a_relayed_block_with_swapped_contents() -> None:
+    keys, chain, state = _started()
+    genuine = propose(get_proposer_key(keys, chain, 0), chain, 0)
+    extra = sign_transaction(keys[1], CHAIN_ID, 0, Transfer(keys[2].address, 1))
+    swapped_txs = dataclasses.replace(genuine.block, txs=(extra,))
+    swapped_commit = dataclasses.replace(genuine.block, last_commit=Commit(0, 0, bytes(32), ()))
+    for block in (swapped_txs, swapped_commit):
+        assert block.hash == genuine.block.hash  # the header (and the signature) are genuine
+        with pytest.raises(InvalidBlockError):
+            on_proposal(state, dataclasses.replace(genuine, block=block), 0)
+    accepted, effects = on_proposal(state, genuine, 0)
+    assert accepted.rs.validity[genuine.block.hash] is not None
+    assert get_own_votes(effects) == [(PREVOTE, genuine.block.hash)]
