@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from node.api.errors import ApiError
-from node.cli.common import EXIT_CODES_HELP, ExitCode, console, print_json
+from node.cli.common import EXIT_CODES_HELP, ExitCode, print_json
 from node.cli.tx_cmds import ApiOpt, JsonOpt, connect, fail_api
 
 
@@ -42,7 +42,10 @@ def _mark(ok: object) -> str:
 
 
 def _print_report(report: dict[str, Any]) -> None:
+    from rich.console import Console
     from rich.table import Table
+
+    console = Console()
 
     console.print(
         f"task {report['task_id']} version {report['version']}: model {report['model_hash']}\n"
@@ -51,13 +54,17 @@ def _print_report(report: dict[str, Any]) -> None:
         + (_mark(report["snapshot_verified"]) if report["snapshot_held"] else "not held"),
         highlight=False,
     )
-    table = Table("delta", "sender", "height", "sig", "included", "commit", "accepted", "reward")
+    table = Table(
+        "delta", "sender", "height", "sig", "included", "commit", "accepted", "paid", "rule"
+    )
     for d in report["deltas"]:
-        reward = f"{d['reward']}" + ("" if d["reward"] == d["expected_reward"] else " (!)")
+        paid = str(d["reward"])
         table.add_row(
-            d["tx_hash"][:16], d["sender"][:16], str(d["height"]), _mark(d["signature_valid"]),
+            d["tx_hash"][:12], d["sender"][:12], str(d["height"]), _mark(d["signature_valid"]),
             _mark(d["inclusion_verified"]), _mark(d["commit_verified"]),
-            "yes" if d["accepted"] else "no", f"{reward} / expected {d['expected_reward']}",
+            "yes" if d["accepted"] else "no",
+            paid if d["reward"] == d["expected_reward"] else f"[red]{paid}[/]",
+            str(d["expected_reward"]),
         )  # fmt: skip
     console.print(table)
     for failure in report["failures"]:

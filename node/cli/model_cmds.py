@@ -18,7 +18,7 @@ import typer
 from ml.errors import MlError
 from node.api.client import ApiClient
 from node.api.errors import ApiError
-from node.cli.common import EXIT_CODES_HELP, ExitCode, console, fail, print_json
+from node.cli.common import EXIT_CODES_HELP, ExitCode, fail, print_json
 from node.cli.tx_cmds import (
     MAX_U64,
     ApiOpt,
@@ -123,6 +123,7 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """List a task's model versions: height, model hash, test accuracy."""
+    from rich.console import Console
     from rich.table import Table
 
     client = connect(home, api)
@@ -139,7 +140,7 @@ def show(
     for m in models:
         accuracy = "-" if m["accuracy"] is None else f"{m['accuracy']:.4f}"
         table.add_row(str(m["version"]), str(m["height"]), m["model_hash"], accuracy)
-    console.print(table)
+    Console().print(table)
 
 
 @model_app.command("export", epilog=EXIT_CODES_HELP)

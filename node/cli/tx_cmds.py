@@ -80,6 +80,8 @@ def fail_api(error: ApiError) -> NoReturn:
         fail(str(error), ExitCode.FAILURE)
     if error.status == 400:
         fail(str(error), ExitCode.USAGE)
+    if error.status == 0:
+        fail(f"node API unavailable: {error}", ExitCode.UNAVAILABLE)
     fail(str(error), ExitCode.UNAVAILABLE)
 
 
