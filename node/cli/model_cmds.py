@@ -40,6 +40,7 @@ model_app = typer.Typer(
 )
 TaskOpt = Annotated[int, typer.Option("--task", min=1, max=2**63 - 1, help="Task id.")]
 U64Opt = {"min": 0, "max": MAX_U64}
+TASK_FIELDS = ("model_id", "rule", "clip_norm", "min_deltas")
 
 
 def parse_rule_params(pairs: list[str]) -> dict[str, int | float]:
@@ -53,6 +54,10 @@ def parse_rule_params(pairs: list[str]) -> dict[str, int | float]:
             value = math.nan
         if not sep or not name or not math.isfinite(value):
             fail(f"--param must be name=number, got {pair!r}", ExitCode.USAGE)
+        if name in TASK_FIELDS:
+            fail(
+                f"--param {name} is set by its own option, not as a rule parameter", ExitCode.USAGE
+            )
         params[name] = value
     return params
 

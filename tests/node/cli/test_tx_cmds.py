@@ -119,6 +119,8 @@ def test_tx_create_task_refuses_a_bad_rule_before_submitting(home: Path) -> None
     assert unknown.exit_code == ExitCode.USAGE and "unknown rule" in unknown.output
     bad_param = tx(home, *base, "--rule", "fedavg", "--param", "f")
     assert bad_param.exit_code == ExitCode.USAGE and "name=number" in bad_param.output
+    clash = tx(home, *base, "--rule", "fedavg", "--param", "min_deltas=9")
+    assert clash.exit_code == ExitCode.USAGE and "its own option" in clash.output
     model = tx(home, *base, "--rule", "fedavg", "--model", "gpt-9")
     assert model.exit_code == ExitCode.USAGE and "gpt-9" in model.output
 
