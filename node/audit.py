@@ -188,15 +188,11 @@ def _audit_delta(
         height, signature_ok = location.height, stx.is_signature_valid()
         finalized, commit_ok = _check_block(ctx, height)
         included = finalized is not None and _is_included(finalized, location.position, row)
-        body = stx.tx.body
         problems += [] if signature_ok else ["has an invalid signature"]
         problems += [] if included else ["is not at its indexed place in its block"]
-        if not isinstance(body, ModelDelta) or body.task_id != task.task_id:
-            problems.append(f"is not a model delta for task {task.task_id}")
-        if stx.tx.sender != row.sender or stx.tx.chain_id != ctx.chain_id:
-            problems.append("sender or chain id differs from the recorded contribution")
-        if height > record.height or row.height != record.height:
-            problems.append(f"was not aggregated at height {record.height}")
+        problems += _content_problems(
+            ctx.chain_id, task.task_id, record, row, height=height, stx=stx
+        )
     if row.reward != expected:
         problems.append(f"was paid {row.reward}, the ledger's rule pays {expected}")
     ctx.failures += [f"{name} {p}" for p in problems]
@@ -204,6 +200,27 @@ def _audit_delta(
         row.tx_hash, row.sender, height, signature_ok, included, commit_ok,
         row.accepted, row.reward, expected, row.reason,
     )  # fmt: skip
+
+
+def _content_problems(
+    chain_id: str,
+    task_id: int,
+    record: ModelRecord,
+    row: Contribution,
+    *,
+    height: int,
+    stx: SignedTransaction,
+) -> list[str]:
+    """What disagrees between the delta transaction and the recorded contribution."""
+    problems = []
+    body = stx.tx.body
+    if not isinstance(body, ModelDelta) or body.task_id != task_id:
+        problems.append(f"is not a model delta for task {task_id}")
+    if stx.tx.sender != row.sender or stx.tx.chain_id != chain_id:
+        problems.append("sender or chain id differs from the recorded contribution")
+    if height > record.height or row.height != record.height:
+        problems.append(f"was not aggregated at height {record.height}")
+    return problems
 
 
 def _find_transaction(
