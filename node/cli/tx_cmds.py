@@ -68,10 +68,11 @@ class TxOptions:
 
 def connect(home: Path | None, api: str | None, token: str = "") -> ApiClient:
     """A client for ``--api`` or the running node in ``--home``; exits on a bad URL."""
+    url = resolve_api(home, api)
     try:
-        return ApiClient(resolve_api(home, api), token)
-    except ApiError as exc:
-        fail_api(exc)
+        return ApiClient(url, token)
+    except ApiError as exc:  # the only failure here: a malformed URL
+        fail(exc.message, ExitCode.USAGE)
 
 
 def fail_api(error: ApiError) -> NoReturn:

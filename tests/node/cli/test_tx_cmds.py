@@ -150,5 +150,7 @@ def test_tx_unreachable_node_and_missing_key(home: Path, tmp_path: Path) -> None
     assert no_key.exit_code == ExitCode.CONFIG and "node_key.json" in no_key.output
     no_home = runner.invoke(app, ["tx", "bond", "--amount", "1", "--api", "http://x:1"])
     assert no_home.exit_code == ExitCode.USAGE and "--home" in no_home.output
+    bad_url = tx(home, "bond", "--amount", "1", "--api", "ftp://node")
+    assert bad_url.exit_code == ExitCode.USAGE and "http://host:port" in bad_url.output
     zero = tx(home, "bond", "--amount", "0")
     assert zero.exit_code == ExitCode.USAGE
