@@ -2,7 +2,8 @@
 
 :class:`Libp2pNetwork` implements :class:`~node.network.port.NetworkPort`. Enter it with
 ``async with`` to listen, dial the configured peers (and keep redialing them) and serve the
-stream protocols; leave it to close every connection and task.
+stream protocols; leave it to close every connection and task. Importing this module applies
+the py-libp2p patches (:mod:`node.network.libp2p_patches`).
 """
 
 import logging
@@ -58,12 +59,13 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 _CLOSE_GRACE_S = 5.0
 
+libp2p_patches.apply_patches()  # importing the real network makes py-libp2p safe to run
+
 
 class Libp2pNetwork:
     """A node's libp2p network; see :class:`~node.network.port.NetworkPort`."""
 
     def __init__(self, config: NetworkConfig, providers: Providers) -> None:
-        libp2p_patches.apply_patches()
         self._config = config
         self._peer_id = compute_peer_id(config.key_seed)
         self._stack: Libp2pStack = build_stack(config)

@@ -15,8 +15,14 @@ internals, so :func:`apply_patches` refuses any other py-libp2p version.
    ``flush_pending_messages`` call ``Pubsub.write_msg`` while the per-peer sending task also
    writes; yamux locks per 64 KiB frame, not per message, so RPCs over 64 KiB interleave and
    the receiver reads garbage. The patch holds a per-stream lock for a whole RPC.
+4. ``release_inbound_handlers`` - **task leak**: after upgrading an inbound TCP connection,
+   ``Swarm._do_handle_inbound_connection`` waits for the whole swarm to finish, so every
+   inbound connection leaves a task (and a slot of the inbound-connection limiter) behind
+   after it closes; churn eventually exhausts the limiter. The patch ends the handler when
+   that connection's muxer closes.
 """
 
+import contextvars
 import functools
 import importlib.metadata
 import logging
@@ -29,6 +35,7 @@ import trio
 from google.protobuf.message import DecodeError
 from libp2p.exceptions import ParseError
 from libp2p.host.basic_host import BasicHost
+from libp2p.network.swarm import Swarm
 from libp2p.pubsub.pubsub import Pubsub
 
 from node.network.errors import PatchError
@@ -105,6 +112,45 @@ def serialize_pubsub_writes(original: AsyncMethod) -> AsyncMethod:
     return write_msg
 
 
+_inbound_scope: contextvars.ContextVar[trio.CancelScope | None] = contextvars.ContextVar(
+    "deltachain_inbound_scope", default=None
+)
+
+
+async def _cancel_when_closed(muxed_conn: Any, scope: trio.CancelScope) -> None:
+    await muxed_conn.event_closed.wait()
+    scope.cancel()
+
+
+def release_inbound_handlers(original: AsyncMethod) -> AsyncMethod:
+    """Patch 4, part 1: run each inbound handler in a scope its connection can cancel."""
+
+    @functools.wraps(original)
+    async def _do_handle_inbound_connection(self: Swarm, *args: Any) -> None:
+        with trio.CancelScope() as scope:
+            token = _inbound_scope.set(scope)
+            try:
+                await original(self, *args)
+            finally:
+                _inbound_scope.reset(token)
+
+    return _do_handle_inbound_connection
+
+
+def watch_inbound_connections(original: AsyncMethod) -> AsyncMethod:
+    """Patch 4, part 2: when the upgraded connection closes, end its handler."""
+
+    @functools.wraps(original)
+    async def upgrade_inbound_raw_conn(self: Swarm, *args: Any) -> Any:
+        muxed_conn = await original(self, *args)
+        scope = _inbound_scope.get()
+        if scope is not None and isinstance(getattr(muxed_conn, "event_closed", None), trio.Event):
+            self.manager.run_task(_cancel_when_closed, muxed_conn, scope)
+        return muxed_conn
+
+    return upgrade_inbound_raw_conn
+
+
 @dataclass(frozen=True)
 class Patch:
     """One method replaced on one py-libp2p class."""
@@ -119,6 +165,18 @@ PATCHES: tuple[Patch, ...] = (
     Patch("guard_pubsub_read_loop", Pubsub, "continuously_read_stream", guard_pubsub_read_loop),
     Patch("guard_stream_handlers", BasicHost, "_swarm_stream_handler", guard_stream_handlers),
     Patch("serialize_pubsub_writes", Pubsub, "write_msg", serialize_pubsub_writes),
+    Patch(
+        "release_inbound_handlers",
+        Swarm,
+        "_do_handle_inbound_connection",
+        release_inbound_handlers,
+    ),
+    Patch(
+        "release_inbound_handlers",
+        Swarm,
+        "upgrade_inbound_raw_conn",
+        watch_inbound_connections,
+    ),
 )
 
 

@@ -1,6 +1,7 @@
 """Real hosts on loopback, one process: a hostile or silent peer cannot crash or stall a node."""
 
 import contextlib
+import os
 import struct
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -146,3 +147,42 @@ async def read_until_closed(stream: INetStream) -> bytes:
         return bytes(await stream.read(100))
     except Exception:
         return b""
+
+
+def count_tasks() -> int:
+    def walk(task: trio.lowlevel.Task) -> int:
+        return 1 + sum(walk(child) for n in task.child_nurseries for child in n.child_tasks)
+
+    return walk(trio.lowlevel.current_root_task())
+
+
+def count_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+async def count_after_visits(rounds: int) -> list[tuple[int, int]]:
+    """(tasks, fds) in this process after each of ``rounds`` peer visits to one node."""
+    counts: list[tuple[int, int]] = []
+    async with victim_node(make_config(0)) as node:
+        await node.subscribe(TXS, accept_all)
+        for _ in range(rounds):
+            async with victim_node(make_config(1)) as visitor:
+                await visitor.subscribe(TXS, accept_all)
+                await visitor.connect(node.listen_addrs()[0])
+                await wait_until(lambda v=visitor: v.peer_id in node.topic_peers(TXS))  # type: ignore[misc]
+                await visitor.fetch_status(node.peer_id)
+            await wait_until(lambda: not node.connected_peers())
+            await trio.sleep(0.3)
+            counts.append((count_tasks(), count_fds()))
+    return counts
+
+
+def accept_all(_peer: str, _data: bytes) -> Verdict:
+    return Verdict.ACCEPT
+
+
+async def test_peers_coming_and_going_leak_no_tasks_or_fds() -> None:
+    counts = await count_after_visits(4)
+    (tasks_first, fds_first), (tasks_last, fds_last) = counts[0], counts[-1]
+    assert tasks_last <= tasks_first + 1, counts
+    assert fds_last <= fds_first, counts

@@ -120,3 +120,17 @@ def test_patches_refuse_other_libp2p_versions(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(libp2p_patches, "PINNED_VERSION", "0.0.0")
     with pytest.raises(PatchError):
         libp2p_patches.apply_patches()
+
+
+async def test_release_inbound_handlers_stops_task_leak_per_connection() -> None:
+    from tests.network.test_libp2p_hardening import count_after_visits
+
+    names = frozenset({"release_inbound_handlers"})
+    libp2p_patches.revert_patches(names)
+    try:
+        unpatched = [tasks for tasks, _ in await count_after_visits(3)]
+    finally:
+        libp2p_patches.apply_patches(names)
+    assert unpatched[2] - unpatched[0] >= 2, unpatched  # one stuck task per inbound connection
+    patched = [tasks for tasks, _ in await count_after_visits(3)]
+    assert patched[2] - patched[0] <= 0, patched
