@@ -14,13 +14,18 @@ import dataclasses
 import hashlib
 from dataclasses import dataclass
 
+import trio
+
 from consensus.block import FinalizedBlock, compute_txs_hash
 from consensus.errors import ConsensusError
 from consensus.ledger import verify_commit
 from consensus.state import Task
 from consensus.transactions import ModelDelta, SignedTransaction
+from ml.aggregation.round import aggregate_round
+from ml.aggregation.spec import spec_from_task
 from ml.errors import MlError
-from ml.snapshot import decode_weights
+from ml.snapshot import compute_model_hash, decode_weights
+from ml.types import Float32Array
 from node.aggregator import compute_rewards
 from node.errors import NodeError, StorageError
 from node.storage.chain_store import Contribution, ModelRecord, TxLocation
@@ -67,6 +72,10 @@ class AuditReport:
     deltas: tuple[DeltaAudit, ...]
     failures: tuple[str, ...]
     verified: bool
+    aggregation_replayed: bool = False
+    """Whether the base snapshot and every payload were held, so the rule was re-run."""
+    aggregation_verified: bool = False
+    """Whether re-running the rule gave the recorded model hash and accepted deltas."""
 
 
 @dataclass
@@ -256,3 +265,82 @@ def _check_snapshot(ctx: _Context, model_hash: bytes) -> tuple[bool, bool]:
         ctx.failures.append(f"model snapshot does not decode: {exc}")
         return True, False
     return True, True
+
+
+@dataclass(frozen=True)
+class ReplayInputs:
+    """What re-running one aggregation needs: the task's rule, the base weights, the deltas."""
+
+    task: Task
+    base_weights: Float32Array
+    entries: tuple[tuple[bytes, bytes, int], ...]
+    """(tx hash, payload, samples) of every delta the aggregation considered."""
+
+
+async def fetch_audit(view: NodeView, task_id: int, version: int) -> AuditReport:
+    """:func:`audit_model_version`, then the aggregation re-run (in a worker thread) when the
+    node holds the base snapshot and every payload."""
+    report = audit_model_version(view, task_id, version)
+    inputs = load_replay_inputs(view, view.get_chain_state().tasks[task_id], version)
+    if inputs is None:
+        return report
+    model_hash, accepted = await trio.to_thread.run_sync(replay_aggregation, inputs)
+    problems = []
+    if model_hash != report.model_hash:
+        problems.append(f"re-running the aggregation gives model {model_hash.hex()[:16]}")
+    if sorted(accepted) != sorted(d.tx_hash for d in report.deltas if d.accepted):
+        problems.append("re-running the aggregation accepts other deltas than recorded")
+    failures = (*report.failures, *problems)
+    return dataclasses.replace(
+        report,
+        failures=failures,
+        verified=not failures,
+        aggregation_replayed=True,
+        aggregation_verified=not problems,
+    )
+
+
+def load_replay_inputs(view: NodeView, task: Task, version: int) -> ReplayInputs | None:
+    """The inputs of version ``version``'s aggregation, or None when any blob is not held."""
+    base_hash = _get_base_hash(view, task, version)
+    base = _get_blob(view, base_hash) if base_hash is not None else None
+    if base is None:
+        return None
+    entries = []
+    for row in view.get_contributions(task.task_id, version):
+        found = _find_transaction(view, row.tx_hash)
+        body = found[1].tx.body if found is not None else None
+        payload = _get_blob(view, body.payload_hash) if isinstance(body, ModelDelta) else None
+        if payload is None or not isinstance(body, ModelDelta):
+            return None
+        entries.append((row.tx_hash, payload, body.num_samples))
+    try:
+        return ReplayInputs(task, decode_weights(base), tuple(entries))
+    except MlError:
+        return None
+
+
+def _get_base_hash(view: NodeView, task: Task, version: int) -> bytes | None:
+    if version == 1:
+        return task.spec.initial_model_hash
+    previous = [m for m in view.get_models(task.task_id) if m.version == version - 1]
+    return previous[0].model_hash if previous else None
+
+
+def _get_blob(view: NodeView, blob_hash: bytes) -> bytes | None:
+    try:
+        return view.get_blob(blob_hash)
+    except StorageError:
+        return None
+
+
+def replay_aggregation(inputs: ReplayInputs) -> tuple[bytes, tuple[bytes, ...]]:
+    """(model hash, accepted tx hashes) of the task's rule over the inputs, as the node's
+    :class:`~node.aggregator.Aggregator` computes them: no counting delta keeps the weights."""
+    spec = inputs.task.spec
+    try:
+        rule = spec_from_task(spec.model_id, spec.aggregation, spec.clip_norm, spec.min_deltas)
+        result = aggregate_round(rule, inputs.base_weights, sorted(inputs.entries))
+    except MlError:  # too few valid deltas, or an unusable rule: the weights are kept
+        return compute_model_hash(inputs.base_weights), ()
+    return result.model_hash, result.accepted

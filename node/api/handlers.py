@@ -22,7 +22,7 @@ from node.api.errors import (
 from node.api.metrics import render_metrics
 from node.api.openapi import build_openapi
 from node.api.request import METRICS_TYPE, Call, Response, json_response
-from node.audit import UnknownVersionError, audit_model_version
+from node.audit import UnknownVersionError, fetch_audit
 from node.errors import StorageError
 from node.mempool import MempoolError
 
@@ -129,7 +129,7 @@ async def get_contributions(call: Call) -> Response:
 
 async def get_audit(call: Call) -> Response:
     try:
-        report = audit_model_version(call.view, call.params["task_id"], call.params["version"])
+        report = await fetch_audit(call.view, call.params["task_id"], call.params["version"])
     except UnknownVersionError as exc:
         raise NotFoundError(str(exc)) from None
     return json_response(render.to_json(report))

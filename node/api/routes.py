@@ -121,7 +121,8 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET", "/tasks/{task_id}/models/{version}/audit", handlers.get_audit, "getAudit",
         "Audit of a model version: its block's commit, each delta's signature, inclusion, "
-        "commit and reward checked, the snapshot hash recomputed", "Audit",
+        "commit and reward checked, the snapshot hash recomputed, the aggregation re-run",
+        "Audit",
         params=(TASK_ID, VERSION), errors=(400, 404),
     ),
     Route(

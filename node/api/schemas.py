@@ -77,6 +77,7 @@ SCHEMAS: dict[str, Schema] = {
         task_id=U64, version=U64, model_hash=HEX32, height=U64, block_hash=HEX,
         commit_verified=BOOL, snapshot_held=BOOL, snapshot_verified=BOOL,
         deltas=array(ref("DeltaAudit")), failures=array(STR), verified=BOOL,
+        aggregation_replayed=BOOL, aggregation_verified=BOOL,
     ),
     "Validator": obj(
         address=HEX32, power=U64, proposer_priority=INT, moniker=STR, jailed=BOOL

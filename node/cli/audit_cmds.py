@@ -47,11 +47,15 @@ def _print_report(report: dict[str, Any]) -> None:
 
     console = Console()
 
+    snapshot = _mark(report["snapshot_verified"]) if report["snapshot_held"] else "not held"
+    replay = "not possible (blobs not held)"
+    if report["aggregation_replayed"]:
+        replay = _mark(report["aggregation_verified"])
     console.print(
         f"task {report['task_id']} version {report['version']}: model {report['model_hash']}\n"
         f"finalized at height {report['height']} (block {report['block_hash'][:16]}): "
-        f"commit {_mark(report['commit_verified'])}; snapshot "
-        + (_mark(report["snapshot_verified"]) if report["snapshot_held"] else "not held"),
+        f"commit {_mark(report['commit_verified'])}\n"
+        f"snapshot {snapshot}; aggregation re-run {replay}",
         highlight=False,
     )
     table = Table(

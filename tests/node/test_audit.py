@@ -12,12 +12,17 @@ from pathlib import Path
 import pytest
 
 from consensus.encoding import encode
+from consensus.transactions import ModelDelta
+from ml.models import init_weights
+from ml.snapshot import encode_weights
 from node.api import ApiApp, request_in_memory
-from node.audit import UnknownVersionError, audit_model_version
+from node.audit import UnknownVersionError, audit_model_version, fetch_audit
 from node.chain_node import ChainNode
 from node.storage.chain_store import ChainStore
 from tests.node.cli.learned import LearnedChain, build_learned_chain, open_node
 from tests.node.test_learning_on_finality import TASK
+
+SNAPSHOT_OTHER = encode_weights(init_weights(TASK.model_id, 99))
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +158,42 @@ async def test_audit_route_serves_the_report_and_404s(opened: ChainNode) -> None
     assert reply.status == 200
     body = reply.json()
     assert body["verified"] is True and body["failures"] == [] and len(body["deltas"]) == 4
+    assert body["aggregation_replayed"] is True and body["aggregation_verified"] is True
     assert body["model_hash"] == opened.get_models(1)[0].model_hash.hex()
     missing = await request_in_memory(app, "GET", "/tasks/1/models/5/audit")
     assert missing.status == 404 and "version 5" in missing.json()["message"]
+
+
+async def test_audit_replays_the_aggregation_when_the_blobs_are_held(opened: ChainNode) -> None:
+    report = await fetch_audit(opened, 1, 1)
+    assert report.aggregation_replayed and report.aggregation_verified and report.verified
+
+
+async def test_audit_replay_catches_a_recorded_model_the_rule_does_not_give(
+    opened: ChainNode,
+) -> None:
+    other = opened.storage.blobs.put(SNAPSHOT_OTHER)
+    record = opened.get_models(1)[0]
+    opened.storage.store.save_model(dataclasses.replace(record, model_hash=other))
+    report = await fetch_audit(opened, 1, 1)
+    assert report.snapshot_verified and report.aggregation_replayed
+    assert not report.aggregation_verified and not report.verified
+    assert any(f.startswith("re-running the aggregation gives model") for f in report.failures)
+
+
+async def test_audit_replay_catches_a_wrong_accepted_set(opened: ChainNode) -> None:
+    rows = opened.get_contributions(1, 1)
+    rejected = [dataclasses.replace(r, accepted=False, reward=0) for r in rows[:1]]
+    opened.storage.store.save_contributions(1, 1, rejected)
+    report = await fetch_audit(opened, 1, 1)
+    assert report.aggregation_replayed and not report.aggregation_verified
+    assert "re-running the aggregation accepts other deltas than recorded" in report.failures
+
+
+async def test_audit_without_a_payload_cannot_replay(opened: ChainNode) -> None:
+    delta = opened.find_transaction(opened.get_contributions(1, 1)[0].tx_hash)
+    assert delta is not None and isinstance(delta[1].tx.body, ModelDelta)
+    payload_hash = delta[1].tx.body.payload_hash.hex()
+    (opened.storage.blobs.root / payload_hash[:2] / payload_hash).unlink()
+    report = await fetch_audit(opened, 1, 1)
+    assert report.verified and not report.aggregation_replayed

@@ -106,11 +106,13 @@ def test_audit_verifies_the_learned_version(served: ServedNode) -> None:
     assert code == ExitCode.OK, out
     report = json.loads(out)
     assert report["verified"] is True and len(report["deltas"]) == 4
+    assert report["aggregation_verified"] is True
     assert all(
         d["reward"] == d["expected_reward"] == TASK.reward_per_delta for d in report["deltas"]
     )
     code, _, text = invoke(served, "audit", "--task", "1", "--version", "1")
     assert code == ExitCode.OK and text.endswith("verified") and "NOT" not in text
+    assert "aggregation re-run ok" in text
     code, _, text = invoke(served, "audit", "--task", "1", "--version", "2")
     assert code == ExitCode.FAILURE and "no aggregated model version 2" in text
 
