@@ -17,7 +17,7 @@ import trio
 from libp2p.abc import INetStream
 from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
-from libp2p.peer.peerinfo import info_from_p2p_addr
+from libp2p.peer.peerinfo import PeerInfo, info_from_p2p_addr
 from libp2p.tools.anyio_service import background_trio_service
 
 from node.network import libp2p_patches
@@ -130,6 +130,8 @@ class Libp2pNetwork:
         self._gossip.start(nursery)
         nursery.start_soon(self._guard.run_expiry)
         self._stack.host.get_network().register_notifee(BanNotifee(self._on_connected))
+        if self._config.enable_mdns:
+            nursery.start_soon(self._dial_discovered)
         for addr in self._config.bootstrap_peers:
             nursery.start_soon(
                 maintain_peer,
@@ -216,6 +218,23 @@ class Libp2pNetwork:
 
     def _on_unban(self, peer: PeerId) -> None:
         self._stack.pubsub.remove_from_blacklist(ID.from_base58(peer))
+
+    async def _dial_discovered(self) -> None:
+        """Task (mDNS on): dial peers that discovery put in the peerstore; it does not dial."""
+        host = self._stack.host
+        while True:
+            await trio.sleep(self._config.redial.check_s)
+            connected = self.connected_peers()
+            for pid in host.get_peerstore().peers_with_addrs():
+                peer = pid.to_base58()
+                if peer == self._peer_id or peer in connected or self._guard.is_banned(peer):
+                    continue
+                addrs = host.get_peerstore().addrs(pid)
+                try:
+                    with trio.fail_after(self._config.limits.dial_timeout_s):
+                        await host.connect(PeerInfo(pid, addrs))
+                except Exception as exc:
+                    logger.debug("dial of discovered peer failed peer=%s: %r", peer, exc)
 
     def _on_connected(self, peer: PeerId) -> None:
         """Close a connection a banned peer opened to us (py-libp2p accepts it first)."""
