@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 from ml.models import init_weights
@@ -16,6 +20,8 @@ from ml.snapshot import compute_model_hash, encode_weights
 from node.api import ApiClient
 from node.cli.common import ExitCode
 from node.cli.main import app
+from node.cli.model_cmds import parse_rule_params
+from node.cli.tx_cmds import parse_address
 from node.keys import create_key_file
 from tests.node.api.cluster import KEYS, USER, ServedNode
 
@@ -154,3 +160,26 @@ def test_tx_unreachable_node_and_missing_key(home: Path, tmp_path: Path) -> None
     assert bad_url.exit_code == ExitCode.USAGE and "http://host:port" in bad_url.output
     zero = tx(home, "bond", "--amount", "0")
     assert zero.exit_code == ExitCode.USAGE
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.one_of(st.text(max_size=70), st.binary(min_size=30, max_size=34).map(bytes.hex)))
+def test_tx_parse_address_returns_32_bytes_or_a_usage_exit(text: str) -> None:
+    try:
+        address = parse_address(text, "--to")
+    except typer.Exit as exc:
+        assert exc.exit_code == ExitCode.USAGE
+    else:
+        assert len(address) == 32 and address.hex() == text.lower().removeprefix("0x")
+
+
+@settings(max_examples=200, deadline=None)
+@given(pairs=st.lists(st.text(max_size=12), max_size=4))
+def test_tx_parse_rule_params_gives_finite_numbers_or_a_usage_exit(pairs: list[str]) -> None:
+    try:
+        params = parse_rule_params(pairs)
+    except typer.Exit as exc:
+        assert exc.exit_code == ExitCode.USAGE
+    else:
+        assert all(isinstance(v, int | float) and math.isfinite(v) for v in params.values())
+        assert not set(params) & {"model_id", "rule", "clip_norm", "min_deltas"}
