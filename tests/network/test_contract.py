@@ -44,7 +44,7 @@ async def wait_mesh(nodes: list[NetworkPort], topic: str) -> None:
 
 class TestNetworkContract:
     async def test_gossip_reaches_every_subscriber_once(self, factory: NodeFactory) -> None:
-        nodes = await factory.start_connected(4)
+        nodes = await factory.start_connected(5)
         inboxes = [await node.subscribe(TXS, accept_all) for node in nodes]
         await wait_mesh(nodes, TXS)
         await nodes[0].publish(TXS, b"tx-1")
@@ -121,7 +121,7 @@ class TestNetworkContract:
             await b.fetch_status(a.peer_id)
 
     async def test_fetch_blob_by_hash(self, factory: NodeFactory) -> None:
-        blob = bytes(range(256)) * 4096
+        blob = bytes(range(256)) * 32768  # 8 MiB
         holder, store = await factory.start(0)
         blob_hash = store.add_blob(blob)
         client, _ = await factory.start(1)
