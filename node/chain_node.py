@@ -106,6 +106,8 @@ class ChainNode:
         )
         self.driver.listeners.append(self.aggregator.on_finalized)
         self._recent: dict[bytes, SignedVote | ProposalMessage] = {}
+        self._local_txs: dict[bytes, SignedTransaction] = {}
+        self._txs_resent_at = 0.0
         self._resends = 0
 
     def get_state(self) -> ConsensusState:
@@ -229,35 +231,47 @@ class ChainNode:
             logger.info("evidence not submitted: %s", exc)
 
     async def submit_transaction(self, stx: SignedTransaction) -> None:
-        """Admit ``stx`` to our mempool (raises MempoolError) and gossip it."""
+        """Admit ``stx`` to our mempool (raises MempoolError) and gossip it; it is re-sent
+        while it waits, since gossip alone does not guarantee delivery."""
         self.mempool.add(stx)
+        self._local_txs[stx.hash] = stx
         await self._publish(TopicKind.TXS, stx)
 
     async def _resend_loop(self) -> None:
-        """Re-send our messages of the current height if it has not moved for a while."""
+        """Re-send our messages of the current height if it has not moved for a while, and
+        our own transactions that are still waiting."""
         last_height, since = -1, trio.current_time()
         while True:
             await trio.sleep(self.timings.resend_check_s)
             height = self.get_state().height
             if height != last_height:
                 last_height, since = height, trio.current_time()
-                continue
-            if trio.current_time() - since >= self.timings.resend_after_s:
-                await self._resend(height)
+            elif trio.current_time() - since >= self.timings.resend_after_s:
+                await self._resend_consensus(height)
                 since = trio.current_time()
+            if trio.current_time() - self._txs_resent_at >= self.timings.resend_after_s:
+                await self._resend_txs()
 
-    async def _resend(self, height: int) -> None:
+    async def _resend_consensus(self, height: int) -> None:
         self._resends += 1
         for key, message in list(self._recent.items()):
-            is_vote = isinstance(message, SignedVote)
-            message_height = (
-                message.vote.height if isinstance(message, SignedVote) else message.block.height
-            )
+            if isinstance(message, SignedVote):
+                kind, message_height = TopicKind.VOTES, message.vote.height
+            else:
+                kind, message_height = TopicKind.PROPOSALS, message.block.height
             if message_height < height:
                 del self._recent[key]
                 continue
-            kind = TopicKind.VOTES if is_vote else TopicKind.PROPOSALS
             await self._publish(kind, message, self._resends)
+
+    async def _resend_txs(self) -> None:
+        self._txs_resent_at = trio.current_time()
+        for tx_hash, stx in list(self._local_txs.items()):
+            if tx_hash not in self.mempool:
+                del self._local_txs[tx_hash]  # included in a block, or no longer valid
+                continue
+            self._resends += 1
+            await self._publish(TopicKind.TXS, stx, self._resends)
 
     # ---- the read side (NodeView) -----------------------------------------------------------
 
