@@ -12,25 +12,20 @@ from contextlib import AsyncExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
-import multiaddr
 import trio
 from libp2p.abc import INetStream
 from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
-from libp2p.peer.peerinfo import PeerInfo, info_from_p2p_addr
 from libp2p.tools.anyio_service import background_trio_service
 
 from node.network import libp2p_patches
 from node.network.config import NetworkConfig
 from node.network.errors import (
-    ConfigError,
     MessageTooLargeError,
-    PeerBannedError,
     PeerUnavailableError,
 )
 from node.network.exchange import Exchanges
 from node.network.framing import ByteStream
-from node.network.guard import PeerGuard
 from node.network.libp2p_gossip import GossipRouter
 from node.network.libp2p_host import (
     Libp2pStack,
@@ -38,11 +33,9 @@ from node.network.libp2p_host import (
     parse_addrs,
     stop_auto_connector,
 )
-from node.network.libp2p_notifee import BanNotifee
+from node.network.libp2p_peers import PeerConnections
 from node.network.libp2p_stream import Libp2pByteStream
 from node.network.peer_id import compute_peer_id
-from node.network.redial import maintain_peer
-from node.network.scoring import Offence
 from node.network.values import (
     GossipMessage,
     PeerId,
@@ -69,7 +62,8 @@ class Libp2pNetwork:
         self._config = config
         self._peer_id = compute_peer_id(config.key_seed)
         self._stack: Libp2pStack = build_stack(config)
-        self._guard = PeerGuard(config.scoring, self._on_ban, self._on_unban)
+        self._peers = PeerConnections(self._stack, config, self._peer_id)
+        self._guard = self._peers.guard
         self._exchanges = Exchanges(self._open_stream, self._guard, providers, config.limits)
         self._gossip = GossipRouter(self._stack.pubsub, self._guard, config)
         self._nursery: trio.Nursery | None = None
@@ -107,6 +101,7 @@ class Libp2pNetwork:
                 if self._nursery is not None:
                     self._nursery.cancel_scope.cancel()
                     self._nursery = None
+                    self._peers.stop()
                 stack.enter_context(trio.move_on_after(_CLOSE_GRACE_S * 2))
 
     async def _enter_stack(self, stack: AsyncExitStack) -> None:
@@ -123,24 +118,12 @@ class Libp2pNetwork:
         self._start(self._nursery)
 
     def _start(self, nursery: trio.Nursery) -> None:
-        libp2p_patches.set_violation_listener(self._stack.pubsub, self._on_pubsub_violation)
+        libp2p_patches.set_violation_listener(self._stack.pubsub, self._peers.on_pubsub_violation)
         for kind in ProtocolKind:
             protocol = TProtocol(get_protocol_id(self._config.chain_id, kind))
             self._stack.host.set_stream_handler(protocol, self._make_handler(kind))
         self._gossip.start(nursery)
-        nursery.start_soon(self._guard.run_expiry)
-        self._stack.host.get_network().register_notifee(BanNotifee(self._on_connected))
-        if self._config.enable_mdns:
-            nursery.start_soon(self._dial_discovered)
-        for addr in self._config.bootstrap_peers:
-            nursery.start_soon(
-                maintain_peer,
-                addr,
-                self.connect,
-                self._is_connected,
-                self._guard.is_banned,
-                self._config.redial,
-            )
+        self._peers.start(nursery)
 
     async def __aexit__(
         self,
@@ -166,12 +149,8 @@ class Libp2pNetwork:
 
         return handle
 
-    def _is_connected(self, peer: PeerId) -> bool:
-        return peer in self.connected_peers()
-
     def connected_peers(self) -> frozenset[PeerId]:
-        connections = self._stack.host.get_network().connections
-        return frozenset(pid.to_base58() for pid, conns in connections.items() if conns)
+        return self._peers.connected_peers()
 
     def topic_peers(self, topic: str) -> frozenset[PeerId]:
         return self._gossip.topic_peers(topic) & self.connected_peers()
@@ -183,64 +162,10 @@ class Libp2pNetwork:
         return self._guard.is_banned(peer)
 
     async def connect(self, addr: str) -> PeerId:
-        try:
-            info = info_from_p2p_addr(multiaddr.Multiaddr(addr))
-        except Exception as exc:
-            raise ConfigError(f"invalid peer address {addr!r}: {exc}") from exc
-        peer = info.peer_id.to_base58()
-        if self._guard.is_banned(peer):
-            raise PeerBannedError(f"peer {peer} is banned")
-        # py-libp2p refuses every dial for 60 s after one failure; we retry on our schedule.
-        negative_cache = getattr(self._stack.host.get_network(), "_negative_peer_cache", None)
-        if negative_cache is not None:
-            negative_cache.evict(str(info.peer_id))
-        try:
-            with trio.fail_after(self._config.limits.dial_timeout_s):
-                await self._stack.host.connect(info)
-        except Exception as exc:
-            raise PeerUnavailableError(f"dial {addr} failed: {exc!r}") from exc
-        return peer
+        return await self._peers.connect(addr)
 
     async def disconnect(self, peer: PeerId) -> None:
-        try:
-            await self._stack.host.disconnect(ID.from_base58(peer))
-        except Exception:
-            logger.debug("disconnect failed peer=%s", peer, exc_info=True)
-
-    def _on_pubsub_violation(self, peer: PeerId) -> None:
-        self._guard.penalize(peer, Offence.MALFORMED_FRAME)
-
-    def _on_ban(self, peer: PeerId) -> None:
-        logger.warning("banning peer peer=%s", peer)
-        self._stack.pubsub.add_to_blacklist(ID.from_base58(peer))
-        if self._nursery is not None:
-            self._nursery.start_soon(self.disconnect, peer)
-
-    def _on_unban(self, peer: PeerId) -> None:
-        self._stack.pubsub.remove_from_blacklist(ID.from_base58(peer))
-
-    async def _dial_discovered(self) -> None:
-        """Task (mDNS on): dial peers that discovery put in the peerstore; it does not dial."""
-        host = self._stack.host
-        while True:
-            await trio.sleep(self._config.redial.check_s)
-            connected = self.connected_peers()
-            for pid in host.get_peerstore().peers_with_addrs():
-                peer = pid.to_base58()
-                if peer == self._peer_id or peer in connected or self._guard.is_banned(peer):
-                    continue
-                addrs = host.get_peerstore().addrs(pid)
-                try:
-                    with trio.fail_after(self._config.limits.dial_timeout_s):
-                        await host.connect(PeerInfo(pid, addrs))
-                except Exception as exc:
-                    logger.debug("dial of discovered peer failed peer=%s: %r", peer, exc)
-
-    def _on_connected(self, peer: PeerId) -> None:
-        """Close a connection a banned peer opened to us (py-libp2p accepts it first)."""
-        if self._guard.is_banned(peer) and self._nursery is not None:
-            logger.info("dropping connection from banned peer peer=%s", peer)
-            self._nursery.start_soon(self.disconnect, peer)
+        await self._peers.disconnect(peer)
 
     async def _open_stream(self, peer: PeerId, kind: ProtocolKind) -> ByteStream:
         protocol = TProtocol(get_protocol_id(self._config.chain_id, kind))
