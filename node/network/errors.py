@@ -18,6 +18,10 @@ class PatchError(NetworkError):
     """The installed py-libp2p is not the version our patches were written for."""
 
 
+class NotRunningError(NetworkError):
+    """The network is used before ``async with`` entered it (or after it left)."""
+
+
 class MessageTooLargeError(NetworkError):
     """We tried to gossip a message over the gossip size limit; fetch it by hash instead."""
 

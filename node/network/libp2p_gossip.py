@@ -11,7 +11,7 @@ from libp2p.pubsub.pubsub import Pubsub
 from libp2p.pubsub.rpc_queue import OutBoundQueueSize
 
 from node.network.config import NetworkConfig
-from node.network.errors import UnknownTopicError
+from node.network.errors import NotRunningError, UnknownTopicError
 from node.network.guard import PeerGuard
 from node.network.validation import judge_gossip
 from node.network.values import GossipMessage, PeerId, Validator, Verdict, compute_message_id
@@ -44,8 +44,10 @@ class GossipRouter:
     async def subscribe(
         self, topic: str, validator: Validator
     ) -> trio.MemoryReceiveChannel[GossipMessage]:
-        if topic in self._pubsub.topic_ids or self._nursery is None:
-            raise UnknownTopicError(f"already subscribed to {topic} (or network not running)")
+        if self._nursery is None:
+            raise NotRunningError("subscribe needs a running network (enter it first)")
+        if topic in self._pubsub.topic_ids:
+            raise UnknownTopicError(f"already subscribed to {topic}")
         subscription = await self._pubsub.subscribe(topic)
         self._pubsub.set_topic_validator(
             topic, self._make_validator(topic, validator), is_async_validator=False

@@ -22,6 +22,7 @@ from node.network import libp2p_patches
 from node.network.config import NetworkConfig
 from node.network.errors import (
     MessageTooLargeError,
+    NotRunningError,
     PeerUnavailableError,
 )
 from node.network.exchange import Exchanges
@@ -177,6 +178,8 @@ class Libp2pNetwork:
         return Libp2pByteStream(stream)
 
     async def publish(self, topic: str, data: bytes) -> None:
+        if self._nursery is None:
+            raise NotRunningError("publish needs a running network (enter it first)")
         limit = self._config.limits.max_gossip_bytes
         if len(data) > limit:
             raise MessageTooLargeError(f"{len(data)} bytes over the gossip limit of {limit}")

@@ -7,7 +7,6 @@ then forward), with optional latency and random drops from a seeded generator.
 """
 
 import logging
-import random
 from collections import OrderedDict
 from contextlib import AsyncExitStack
 from types import TracebackType
@@ -19,6 +18,7 @@ from node.network.config import NetworkConfig
 from node.network.errors import (
     ConfigError,
     MessageTooLargeError,
+    NotRunningError,
     PeerBannedError,
     PeerUnavailableError,
     UnknownTopicError,
@@ -26,6 +26,7 @@ from node.network.errors import (
 from node.network.exchange import Exchanges
 from node.network.framing import ByteStream
 from node.network.guard import PeerGuard
+from node.network.memory_hub import MemoryHub
 from node.network.memory_stream import open_memory_stream_pair
 from node.network.peer_id import compute_peer_id, get_addr_peer_id
 from node.network.redial import maintain_peer
@@ -41,28 +42,10 @@ from node.network.values import (
     compute_message_id,
 )
 
+__all__ = ["MemoryHub", "MemoryNetwork"]
+
 logger = logging.getLogger(__name__)
 _SEEN_CAPACITY = 100_000
-
-
-class MemoryHub:
-    """The shared medium of one in-memory network, with latency and drop knobs."""
-
-    def __init__(self, latency_s: float = 0.0, drop_rate: float = 0.0, seed: int = 0) -> None:
-        if latency_s < 0 or not 0.0 <= drop_rate <= 1.0:
-            raise ConfigError("latency_s must be >= 0 and drop_rate in [0, 1]")
-        self.latency_s = latency_s
-        self.drop_rate = drop_rate
-        self._random = random.Random(seed)
-        self.nodes: dict[PeerId, MemoryNetwork] = {}
-
-    def is_dropped(self) -> bool:
-        """Draw whether one gossip hop is lost."""
-        return self.drop_rate > 0 and self._random.random() < self.drop_rate
-
-    async def delay(self) -> None:
-        if self.latency_s > 0:
-            await trio.sleep(self.latency_s)
 
 
 class _Subscription:
@@ -176,6 +159,8 @@ class MemoryNetwork:
     async def subscribe(
         self, topic: str, validator: Validator
     ) -> trio.MemoryReceiveChannel[GossipMessage]:
+        if self._nursery is None:
+            raise NotRunningError("subscribe needs a running network (enter it first)")
         if topic in self._subs:
             raise UnknownTopicError(f"already subscribed to {topic}")
         sub = _Subscription(validator, self._config.gossip.inbox_size)
@@ -183,6 +168,8 @@ class MemoryNetwork:
         return sub.receive
 
     async def publish(self, topic: str, data: bytes) -> None:
+        if self._nursery is None:
+            raise NotRunningError("publish needs a running network (enter it first)")
         limit = self._config.limits.max_gossip_bytes
         if len(data) > limit:
             raise MessageTooLargeError(f"{len(data)} bytes over the gossip limit of {limit}")

@@ -10,7 +10,8 @@ import trio
 
 from node.network.config import NetworkConfig, RedialParams
 from node.network.devnode_control import get_free_port
-from node.network.memory import MemoryHub, MemoryNetwork
+from node.network.memory import MemoryNetwork
+from node.network.memory_hub import MemoryHub
 from node.network.peer_id import compute_peer_id
 from node.network.port import NetworkPort
 from node.network.store import MemoryStore

@@ -11,6 +11,7 @@ from node.network.errors import (
     InvalidRequestError,
     MessageTooLargeError,
     NotFoundError,
+    NotRunningError,
     PeerBannedError,
     RemoteError,
     UnknownTopicError,
@@ -74,6 +75,13 @@ class TestNetworkContract:
         (node,) = await factory.start_connected(1)
         with pytest.raises(MessageTooLargeError):
             await node.publish(TXS, b"x" * (Limits().max_gossip_bytes + 1))
+
+    async def test_use_before_running_raises(self, factory: NodeFactory) -> None:
+        node = factory.build(make_config(0), MemoryStore(CHAIN, GENESIS))
+        with pytest.raises(NotRunningError):
+            await node.subscribe(TXS, accept_all)
+        with pytest.raises(NotRunningError):
+            await node.publish(TXS, b"early")
 
     async def test_subscribe_twice_raises(self, factory: NodeFactory) -> None:
         (node,) = await factory.start_connected(1)

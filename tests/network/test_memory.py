@@ -8,7 +8,8 @@ import trio.testing
 
 from node.network.config import NetworkConfig
 from node.network.errors import ConfigError, PeerUnavailableError
-from node.network.memory import MemoryHub, MemoryNetwork
+from node.network.memory import MemoryNetwork
+from node.network.memory_hub import MemoryHub
 from node.network.store import MemoryStore
 from node.network.values import Verdict
 from tests.network.conftest import CHAIN, FAST_REDIAL, GENESIS, make_seed
