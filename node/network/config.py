@@ -24,6 +24,8 @@ class Limits:
     fetch_timeout_s: float = 60.0
     """Deadline for a whole request/response exchange (a trickling peer is dropped)."""
     dial_timeout_s: float = 5.0
+    max_inbound_per_peer: int = 8
+    """Concurrent inbound request/response exchanges per peer; more are reset at once."""
 
 
 @dataclass(frozen=True)

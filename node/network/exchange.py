@@ -58,6 +58,7 @@ class Exchanges:
         self._guard = guard
         self._providers = providers
         self._limits = limits
+        self._inbound: dict[PeerId, int] = {}
 
     async def fetch_blob(self, peer: PeerId, blob_hash: bytes, max_size: int) -> bytes:
         if len(blob_hash) != BLOB_HASH_SIZE or not 0 <= max_size <= self._limits.max_blob_bytes:
@@ -112,10 +113,25 @@ class Exchanges:
         return result
 
     async def on_inbound(self, stream: ByteStream, peer: PeerId, kind: ProtocolKind) -> None:
-        """Serve one inbound stream; never raises (except Cancelled)."""
-        if self._guard.is_banned(peer):
+        """Serve one inbound stream; never raises (except Cancelled).
+
+        A peer gets at most ``limits.max_inbound_per_peer`` exchanges at a time; streams over
+        that are reset at once, so one peer cannot tie up the node's tasks.
+        """
+        busy = self._inbound.get(peer, 0)
+        if self._guard.is_banned(peer) or busy >= self._limits.max_inbound_per_peer:
+            logger.debug("inbound stream refused peer=%s busy=%d", peer, busy)
             await reset_quietly(stream)
             return
+        self._inbound[peer] = busy + 1
+        try:
+            await self._serve(stream, peer, kind)
+        finally:
+            self._inbound[peer] -= 1
+            if not self._inbound[peer]:
+                del self._inbound[peer]
+
+    async def _serve(self, stream: ByteStream, peer: PeerId, kind: ProtocolKind) -> None:
         try:
             with trio.fail_after(self._limits.fetch_timeout_s):
                 await reqresp.serve_request(stream, kind, self._providers, self._limits)

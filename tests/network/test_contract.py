@@ -13,12 +13,13 @@ from node.network.errors import (
     NotFoundError,
     NotRunningError,
     PeerBannedError,
+    PeerUnavailableError,
     RemoteError,
     UnknownTopicError,
 )
 from node.network.port import NetworkPort
 from node.network.store import MemoryStore
-from node.network.values import Status, TopicKind, Verdict, get_topic_name
+from node.network.values import ProtocolKind, Status, TopicKind, Verdict, get_topic_name
 from tests.network.conftest import (
     CHAIN,
     GENESIS,
@@ -216,3 +217,20 @@ class TestNetworkContract:
         assert a.connected_peers() == {b.peer_id}
         await a.disconnect(b.peer_id)
         await wait_until(lambda: not a.connected_peers() and not b.connected_peers())
+
+    async def test_inbound_exchanges_capped_per_peer(self, factory: NodeFactory) -> None:
+        limits = Limits(max_inbound_per_peer=2, io_timeout_s=0.5)
+        holder, _ = await factory.start(0, limits=limits)
+        client, _ = await factory.start(1)
+        await client.connect(holder.listen_addrs()[0])
+        silent = [
+            await client._open_stream(holder.peer_id, ProtocolKind.STATUS)  # type: ignore[attr-defined]
+            for _ in range(2)
+        ]
+        await trio.sleep(0.1)
+        with pytest.raises(PeerUnavailableError):
+            await client.fetch_status(holder.peer_id)
+        await trio.sleep(0.8)  # the holder drops the silent streams after io_timeout_s
+        assert (await client.fetch_status(holder.peer_id)).height == 0
+        for stream in silent:
+            await stream.reset()
