@@ -31,7 +31,7 @@ def free_port_base(count: int) -> int:
     for _ in range(50):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
+            base = int(probe.getsockname()[1])
         if base + count < 65_000 and all(_is_free(base + i) for i in range(count)):
             return base
     raise RuntimeError("no free port range")
