@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 _CLOSE_GRACE_S = 5.0
+_SHUTDOWN_LIMIT_S = 10.0
 
 libp2p_patches.apply_patches()  # importing the real network makes py-libp2p safe to run
 
@@ -94,16 +95,16 @@ class Libp2pNetwork:
         Shielded because a cancellation that reaches py-libp2p's tasks all at once leaves
         sockets open; on stop we cancel our tasks, then close the swarm, then the services.
         """
-        with trio.CancelScope(shield=True):
+        with trio.CancelScope(shield=True) as scope:
             async with AsyncExitStack() as stack:
                 await self._enter_stack(stack)
                 task_status.started()
                 await self._stop.wait()
+                scope.deadline = trio.current_time() + _SHUTDOWN_LIMIT_S
                 if self._nursery is not None:
                     self._nursery.cancel_scope.cancel()
                     self._nursery = None
                     self._peers.stop()
-                stack.enter_context(trio.move_on_after(_CLOSE_GRACE_S * 2))
 
     async def _enter_stack(self, stack: AsyncExitStack) -> None:
         libp2p, host = self._stack, self._stack.host

@@ -214,7 +214,10 @@ class MemoryNetwork:
             return
         if self._mark_seen(msg_id):
             self._forward(topic, data, origin, exclude=forwarder)
-            await sub.send.send(GossipMessage(topic, data, origin, msg_id))
+            try:
+                await sub.send.send(GossipMessage(topic, data, origin, msg_id))
+            except (trio.BrokenResourceError, trio.ClosedResourceError):
+                logger.info("gossip subscriber closed its channel topic=%s", topic)
 
     async def _open_stream(self, peer: PeerId, kind: ProtocolKind) -> ByteStream:
         if peer not in self._links:

@@ -72,6 +72,20 @@ class TestNetworkContract:
         with pytest.raises(trio.WouldBlock):
             txs_b.receive_nowait()
 
+    async def test_closed_inbox_does_not_break_the_node(self, factory: NodeFactory) -> None:
+        a, b = await factory.start_connected(2)
+        await a.subscribe(TXS, accept_all)
+        inbox = await b.subscribe(TXS, accept_all)
+        votes = await b.subscribe(VOTES, accept_all)
+        await a.subscribe(VOTES, accept_all)
+        await wait_mesh([a, b], TXS)
+        await wait_mesh([a, b], VOTES)
+        await inbox.aclose()
+        await a.publish(TXS, b"nobody listens")
+        await a.publish(VOTES, b"still delivered")
+        with trio.fail_after(5):
+            assert (await votes.receive()).data == b"still delivered"
+
     async def test_publish_over_limit_raises(self, factory: NodeFactory) -> None:
         (node,) = await factory.start_connected(1)
         with pytest.raises(MessageTooLargeError):
