@@ -128,7 +128,7 @@ async def test_silent_server_times_out_the_fetch() -> None:
         started = trio.current_time()
         with pytest.raises(StreamTimeoutError):
             await node.fetch_blob(silent.host.get_id().to_base58(), b"\0" * 32, 100)
-        assert trio.current_time() - started < 1.0
+        assert trio.current_time() - started < 3.0  # fetch_timeout_s 1.0, plus a loaded CI box
 
 
 async def test_silent_client_is_dropped_by_server() -> None:
