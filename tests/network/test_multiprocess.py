@@ -126,3 +126,21 @@ async def test_hostile_peer_process_is_scored_and_victim_stays_up() -> None:
         helper = await nodes.start("--seed-index", "2", "--peer", victim.addr)
         await wait_peers(helper, 1)
         assert (await helper.request("sync", "synced", peer=victim.peer_id))["height"] == 5
+
+
+@pytest.mark.slow
+async def test_gossip_between_ten_processes_repeated_publishes() -> None:
+    async with open_devnodes() as nodes:
+        started = await start_ring(nodes, 10)
+        for node in started:
+            await wait_peers(node, 2, timeout_s=60)
+        await trio.sleep(HEARTBEAT_S * 3)
+        for _ in range(5):
+            for sender in started:
+                await sender.send(op="publish", topic=TXS, size=300)
+                await trio.sleep(0.1)
+        for receiver in started:
+            for sender in started:
+                if sender is not receiver:
+                    for _ in range(5):
+                        await receiver.expect(is_gossip_from(sender.peer_id), timeout_s=30)
