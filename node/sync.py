@@ -17,7 +17,7 @@ from consensus.bft.state import ConsensusState
 from consensus.block import FinalizedBlock
 from consensus.encoding import decode
 from consensus.errors import ConsensusError, DecodeError
-from consensus.ledger import verify_commit
+from consensus.ledger import get_ready_tasks, verify_commit
 from node.errors import NodeError
 from node.network.errors import NetworkError
 from node.network.port import NetworkPort
@@ -104,23 +104,23 @@ class BlockSync:
                 "peer=%s sent height %d, wanted %d", peer[:12], finalized.block.height, expected
             )
             return None
-        self._check_divergence(finalized)
+        check_divergence(self._view(), finalized)
         return finalized
 
-    def _check_divergence(self, finalized: FinalizedBlock) -> None:
-        """Halt if a properly committed next block disagrees with our state's hash."""
-        state = self._view()
-        if finalized.block.height != state.chain.height + 1:
-            return
-        try:
-            verify_commit(state.chain.validators, state.chain.chain_id, finalized.commit)
-        except ConsensusError:
-            return  # an invalid commit proves nothing; the driver rejects the block
-        if finalized.commit.block_hash != finalized.block.hash:
-            return
-        if finalized.block.header.app_hash != state.chain.app_hash:
-            raise StateDivergedError(
-                f"block {finalized.block.height} was finalized by the network with app hash "
-                f"{finalized.block.header.app_hash.hex()[:16]} but this node computed "
-                f"{state.chain.app_hash.hex()[:16]}: local state diverged, halting"
-            )
+
+def check_divergence(state: ConsensusState, finalized: FinalizedBlock) -> None:
+    """Raise StateDivergedError if a properly committed next block disagrees with our state."""
+    if finalized.block.height != state.chain.height + 1 or get_ready_tasks(state.chain):
+        return  # not the next block, or our aggregations for the last one are still running
+    try:
+        verify_commit(state.chain.validators, state.chain.chain_id, finalized.commit)
+    except ConsensusError:
+        return  # an invalid commit proves nothing; the driver rejects the block
+    if finalized.commit.block_hash != finalized.block.hash:
+        return
+    if finalized.block.header.app_hash != state.chain.app_hash:
+        raise StateDivergedError(
+            f"block {finalized.block.height} was finalized by the network with app hash "
+            f"{finalized.block.header.app_hash.hex()[:16]} but this node computed "
+            f"{state.chain.app_hash.hex()[:16]}: local state diverged, halting"
+        )
