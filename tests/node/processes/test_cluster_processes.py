@@ -83,14 +83,21 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     try:
         running.wait_until_serving(90)
         yield running
-    except BaseException:
-        for node in running.nodes:  # the nodes' own account of what went wrong
-            log = node.home / "node.log"
-            tail = log.read_text(errors="replace").splitlines()[-15:] if log.exists() else []
-            print(f"---- {node.name} {log}", *tail, sep="\n")
-        raise
     finally:
         running.stop_all()
+
+
+@pytest.fixture(autouse=True)
+def node_logs_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Print the tail of every node's log when a test fails (pytest shows it with the failure)."""
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is None or not report.failed or "cluster" not in request.fixturenames:
+        return
+    for node in request.getfixturevalue("cluster").nodes:
+        log = node.home / "node.log"
+        tail = log.read_text(errors="replace").splitlines()[-20:] if log.exists() else []
+        print(f"---- {node.name} {log}", *tail, sep="\n")
 
 
 def test_processes_finalize_learn_and_survive_kill_restart(cluster: Cluster) -> None:
