@@ -88,7 +88,11 @@ class ChainNode:
         self.key = key
         self.timings = timings
         self.storage = Storage.open(data_dir)
-        chain = load_chain_state(self.storage.store, genesis)
+        try:
+            chain = load_chain_state(self.storage.store, genesis)
+        except BaseException:
+            self.storage.close()  # a refused start leaves nothing open
+            raise
         if self.storage.store.get_height() == 0:
             self.storage.store.save_validator_set(1, chain.validators)
         state = new_consensus_state(chain, key.address if key else None)

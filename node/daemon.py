@@ -21,10 +21,11 @@ from trio_typing import TaskStatus
 from node.api.server import serve_api
 from node.chain_node import ChainNode
 from node.config import NodeConfig
-from node.errors import ConfigError, NodeError
+from node.errors import ConfigError, NodeError, PortInUseError
 from node.genesis_file import load_genesis
 from node.keys import load_key_file
 from node.network.config import NetworkConfig
+from node.network.errors import ListenError
 from node.network.port import NetworkPort
 from node.network.values import Providers
 from node.trainer import Trainer
@@ -32,10 +33,6 @@ from node.trainer import Trainer
 logger = logging.getLogger(__name__)
 
 API_INFO_FILE = "api.json"
-
-
-class PortInUseError(NodeError):
-    """A listening port (p2p or API) is already taken by another process."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +96,8 @@ async def _start_services(
         await nursery.start(node.run)
         api = config.api
         api_port = await nursery.start(serve_api, node, api.host, api.port, api.token)
+    except ListenError as exc:
+        raise PortInUseError(f"p2p: {exc}") from None
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise PortInUseError(f"a listening port is already in use: {exc}") from None
@@ -131,11 +130,13 @@ def find_cause(error: BaseException) -> BaseException:
     if isinstance(error, BaseExceptionGroup):
         for inner in error.exceptions:
             found = find_cause(inner)
-            if isinstance(found, NodeError | OSError):
+            if isinstance(found, NodeError | OSError | ListenError):
                 return found
         return find_cause(error.exceptions[0])
     if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
         return PortInUseError(f"a listening port is already in use: {error}")
+    if isinstance(error, ListenError):
+        return PortInUseError(f"p2p: {error}")
     return error
 
 

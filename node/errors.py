@@ -17,3 +17,7 @@ class DoubleSignError(NodeError):
 
 class ConfigError(NodeError):
     """A configuration file, value or command-line argument is invalid."""
+
+
+class PortInUseError(ConfigError):
+    """A listening port (p2p or API) is already taken by another process."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import ipaddress
 import logging
 
@@ -12,7 +13,7 @@ from trio_typing import TaskStatus
 from node.api.app import ApiApp
 from node.api.connection import ApiLimits, handle_connection
 from node.api.request import error_response
-from node.errors import ConfigError
+from node.errors import ConfigError, PortInUseError
 from node.view import NodeView
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,10 @@ async def serve_api(
     try:
         listeners = await trio.open_tcp_listeners(port, host=host or None)
     except OSError as exc:
-        raise ConfigError(f"the API cannot listen on {host or '*'}:{port}: {exc}") from exc
+        message = f"the API cannot listen on {host or '*'}:{port}: {exc.strerror or exc}"
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUseError(message) from exc
+        raise ConfigError(message) from exc
     if port == 0:  # each address family would get its own ephemeral port: keep one
         for extra in listeners[1:]:
             await extra.aclose()

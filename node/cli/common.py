@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
-from node.errors import ConfigError, NodeError, StorageError
+from node.errors import ConfigError, NodeError, PortInUseError, StorageError
 
 console = Console(stderr=True)
 
@@ -44,12 +44,11 @@ EXIT_CODES_HELP = (
 
 
 def fail(message: str, code: ExitCode) -> NoReturn:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(int(code))
 
 
 def exit_code_for(error: BaseException) -> ExitCode:
-    from node.daemon import PortInUseError
     from node.sync import StateDivergedError
 
     if isinstance(error, PortInUseError):

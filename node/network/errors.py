@@ -14,6 +14,10 @@ class ConfigError(NetworkError):
     """The network configuration is invalid (bad seed, chain id, address or limit)."""
 
 
+class ListenError(NetworkError):
+    """None of the configured listen addresses could be bound (port in use or unavailable)."""
+
+
 class PatchError(NetworkError):
     """The installed py-libp2p is not the version our patches were written for."""
 

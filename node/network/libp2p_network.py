@@ -21,6 +21,7 @@ from libp2p.tools.anyio_service import background_trio_service
 from node.network import libp2p_patches
 from node.network.config import NetworkConfig
 from node.network.errors import (
+    ListenError,
     MessageTooLargeError,
     NotRunningError,
     PeerUnavailableError,
@@ -112,6 +113,9 @@ class Libp2pNetwork:
             host.run(listen_addrs=parse_addrs(self._config.listen_addrs))
         )
         stack.push_async_callback(self._close_swarm)
+        if not host.get_network().listeners:  # py-libp2p only logs a failed bind at DEBUG
+            addrs = ", ".join(self._config.listen_addrs)
+            raise ListenError(f"cannot listen on {addrs}: port in use or address unavailable")
         await stop_auto_connector(host)
         await stack.enter_async_context(background_trio_service(libp2p.pubsub))
         await stack.enter_async_context(background_trio_service(libp2p.gossipsub))
