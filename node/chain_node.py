@@ -54,6 +54,8 @@ def _percentile(sorted_values: list[int], q: float) -> float | None:
     return float(sorted_values[index])
 
 
+MAX_RESEND_BACKOFF_S = 16.0
+
 NetworkFactory = Callable[[Providers], NetworkPort]
 Clock = Callable[[], int]
 
@@ -242,31 +244,41 @@ class ChainNode:
         await self._publish(TopicKind.TXS, stx)
 
     async def _resend_loop(self) -> None:
-        """Re-send our messages of the current height if it has not moved for a while, and
-        our own transactions that are still waiting."""
-        last_height, since = -1, trio.current_time()
+        """Re-send our messages of the current height while it does not move (with backoff:
+        re-sending is itself load on a busy network), and our own waiting transactions."""
+        last_height, since, wait_s = -1, trio.current_time(), self.timings.resend_after_s
         while True:
             await trio.sleep(self.timings.resend_check_s)
             height = self.get_state().height
             if height != last_height:
                 last_height, since = height, trio.current_time()
-            elif trio.current_time() - since >= self.timings.resend_after_s:
+                wait_s = self.timings.resend_after_s
+            elif trio.current_time() - since >= wait_s:
                 await self._resend_consensus(height)
-                since = trio.current_time()
+                since, wait_s = trio.current_time(), min(wait_s * 2, MAX_RESEND_BACKOFF_S)
             if trio.current_time() - self._txs_resent_at >= self.timings.resend_after_s:
                 await self._resend_txs()
 
     async def _resend_consensus(self, height: int) -> None:
+        """Re-send what we signed in the latest round of ``height`` (older rounds are moot)."""
         self._resends += 1
+        current: list[tuple[int, TopicKind, SignedVote | ProposalMessage]] = []
         for key, message in list(self._recent.items()):
             if isinstance(message, SignedVote):
-                kind, message_height = TopicKind.VOTES, message.vote.height
+                kind, at = TopicKind.VOTES, (message.vote.height, message.vote.round)
             else:
-                kind, message_height = TopicKind.PROPOSALS, message.block.height
-            if message_height < height:
+                kind, at = (
+                    TopicKind.PROPOSALS,
+                    (message.block.height, message.signed.proposal.round),
+                )
+            if at[0] < height:
                 del self._recent[key]
-                continue
-            await self._publish(kind, message, self._resends)
+            else:
+                current.append((at[1], kind, message))
+        latest = max((round_ for round_, _, _ in current), default=0)
+        for round_, kind, message in current:
+            if round_ == latest:
+                await self._publish(kind, message, self._resends)
 
     async def _resend_txs(self) -> None:
         self._txs_resent_at = trio.current_time()

@@ -45,6 +45,9 @@ from node.storage.wal import WriteAheadLog, read_records
 
 logger = logging.getLogger(__name__)
 
+MAX_GOSSIPED_BLOCK_TXS_BYTES = 48 * 1024
+"""Proposals travel by gossip (under 64 KiB with the header, commit and signatures)."""
+
 Handler = Callable[[ConsensusState, object, int], tuple[ConsensusState, tuple[Effect, ...]]]
 HANDLERS: dict[type, Handler] = {
     ProposalMessage: engine.on_proposal,  # type: ignore[dict-item]
@@ -179,7 +182,8 @@ class Driver:
                 await self.gossip.publish_proposal(message)
             case RequestProposalTxs(height=height, round=round_):
                 params = self.state.chain.params
-                txs = self.mempool.reap(params.max_block_txs, params.max_block_bytes)
+                max_bytes = min(params.max_block_bytes, MAX_GOSSIPED_BLOCK_TXS_BYTES)
+                txs = self.mempool.reap(params.max_block_txs, max_bytes)
                 return [ProposalTxs(height, round_, txs)]
             case ScheduleTimeout(timeout=timeout, delay_ms=delay_ms):
                 self._nursery.start_soon(self._fire_timeout, timeout, delay_ms)

@@ -26,6 +26,7 @@ from ml.training.local import configure_determinism, evaluate, train_local
 from node.cluster_report import find_reached_version, get_models
 from node.config import TrainingConfig
 from node.launcher import Cluster
+from node.sim.preset import load_preset
 from node.testnet import TestnetOptions, build_task, create_testnet
 from node.trainer import compute_job_seed
 
@@ -101,11 +102,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("reports/bench_cluster.json"))
     parser.add_argument("--big", type=int, default=21, help="validators of the finality-only run")
-    parser.add_argument("--big-seconds", type=float, default=45.0)
+    parser.add_argument("--big-seconds", type=float, default=90.0)
     args = parser.parse_args()
     small = TestnetOptions(validators=4, local_epochs=2, p2p_base_port=27_400, api_base_port=8_900)
     big = TestnetOptions(
-        validators=args.big, training=False, p2p_base_port=27_500, api_base_port=9_000
+        validators=args.big,
+        training=False,
+        p2p_base_port=27_500,
+        api_base_port=9_000,
+        params=load_preset("testnet"),
     )
     baseline = run_baseline(small)
     with tempfile.TemporaryDirectory() as tmp:

@@ -32,9 +32,17 @@ def create(
     alpha: Annotated[float, typer.Option(help="Dirichlet concentration.")] = 0.5,
     local_epochs: Annotated[int, typer.Option("--local-epochs", min=1)] = 2,
     seed: Annotated[int | None, typer.Option(help="Reproducible keys (dev only).")] = None,
+    preset: Annotated[str, typer.Option(help="Chain preset: local, testnet or a .toml.")] = "local",
 ) -> None:
     """Write node homes (keys, configs, one genesis with a training task) for N validators."""
+    from node.sim.errors import SimConfigError
+    from node.sim.preset import load_preset
     from node.testnet import TaskOptions, TestnetOptions, create_testnet
+
+    try:
+        params = load_preset(preset)
+    except SimConfigError as exc:
+        fail(str(exc), ExitCode.CONFIG)
 
     options = TestnetOptions(
         validators=validators,
@@ -46,6 +54,7 @@ def create(
         local_epochs=local_epochs,
         seed=seed,
         task=TaskOptions(model_id=model, rule=rule),
+        params=params,
     )
     try:
         manifest = create_testnet(out, options)
