@@ -17,6 +17,7 @@ from consensus.crypto import KeyPair
 from consensus.ledger.devnet import sign_transaction
 from consensus.params import ChainParams
 from consensus.transactions import Bond, RegisterCandidate, Transfer, TxBody, VoteCandidates
+from consensus.validators import Validator, ValidatorSet, get_proposer
 from node.api.errors import UnprocessableError
 from node.keys import load_key_file
 from node.launcher import Cluster, NodeProcess
@@ -108,16 +109,8 @@ def test_processes_finalize_learn_and_survive_kill_restart(cluster: Cluster) -> 
         120,
         "model version 1 on every node",
     )
-    victim = nodes[1]
-    before = height(victim)
-    cluster.kill(victim)
-    others = [n for n in nodes if n is not victim]
-    wait_for(lambda: min(height(n) for n in others) >= before + 5, 90, "progress without node1")
-    cluster.start(victim)
-    target = max(height(n) for n in others)
-    wait_for(lambda: height(victim) >= target, 120, "node1 catching up")
-    for at in range(1, target + 1):
-        assert block_hash(victim, at) == block_hash(nodes[0], at), f"height {at} differs"
+    kill_and_restart(cluster, nodes[1])
+    kill_and_restart(cluster, next_proposer(cluster))
     candidates = (nodes[0].get("/candidates") or {})["candidates"]
     assert not any(c["tombstoned"] for c in candidates), "an honest restart was slashed"
     models = [(n.get("/tasks/1") or {}) for n in nodes]
@@ -127,6 +120,33 @@ def test_processes_finalize_learn_and_survive_kill_restart(cluster: Cluster) -> 
         for n in nodes
     }
     assert len(hashes) == 1
+
+
+def kill_and_restart(cluster: Cluster, victim: NodeProcess) -> None:
+    """SIGKILL ``victim``, let the others move on, restart it: it catches up, loses nothing."""
+    before = height(victim)
+    cluster.kill(victim)
+    others = [n for n in cluster.nodes if n is not victim]
+    wait_for(
+        lambda: min(height(n) for n in others) >= before + 5, 90, f"progress w/o {victim.name}"
+    )
+    cluster.start(victim)
+    target = max(height(n) for n in others)
+    wait_for(lambda: height(victim) >= target, 120, f"{victim.name} catching up")
+    for at in range(1, target + 1):
+        assert block_hash(victim, at) == block_hash(others[0], at), f"height {at} differs"
+
+
+def next_proposer(cluster: Cluster) -> NodeProcess:
+    """The node that proposes round 0 of the next height (weighted round-robin)."""
+    reply = cluster.nodes[0].get("/validators") or {}
+    members = tuple(
+        Validator(bytes.fromhex(v["address"]), int(v["power"]), int(v["proposer_priority"]))
+        for v in reply["validators"]
+    )
+    proposer = get_proposer(ValidatorSet(members), 0).hex()
+    by_address = {load_key_file(n.home / "node_key.json").address.hex(): n for n in cluster.nodes}
+    return by_address[proposer]
 
 
 def test_processes_new_node_joins_syncs_and_is_elected(cluster: Cluster, tmp_path: Path) -> None:
