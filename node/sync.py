@@ -55,6 +55,11 @@ class BlockSync:
         self._peer_ahead = False
         self.synced_blocks = 0
 
+    @property
+    def is_catching_up(self) -> bool:
+        """Whether the last peer we asked was ahead of us (we are still fetching blocks)."""
+        return self._peer_ahead
+
     async def run(self, interval_s: float) -> None:
         while True:
             await self.sync_once()

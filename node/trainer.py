@@ -115,6 +115,8 @@ class Trainer:
         """Train each new version first (the chain waits for deltas), evaluate when idle."""
         while True:
             task = self.node.get_chain_state().tasks.get(self.task_id)
+            if self.node.sync.is_catching_up:  # a delta on an old version would be stale
+                task = None
             wants_training = task is not None and task.version > self._trained_version
             wants_eval = (
                 task is not None and self.config.evaluate and task.version > self._evaluated_version
