@@ -36,7 +36,9 @@ class TaskOptions:
     rule: str = "fedavg"
     rule_params: dict[str, int | float] = field(default_factory=dict)
     min_deltas: int = 0
-    """0 means: the number of validators (one delta from each per model version)."""
+    """0 means n - f of the n validators (f = floor((n - 1) / 3)): a version needs most nodes'
+    deltas, but one slow or dead node never stalls the others (its late delta counts toward
+    the next version, within the staleness bound)."""
     max_staleness: int = 2
     clip_norm: float = 10.0
     reward_per_delta: int = 1_000
@@ -78,7 +80,8 @@ def make_seed(options: TestnetOptions, index: int) -> bytes:
 def build_task(options: TestnetOptions) -> tuple[CreateTask, bytes]:
     """The genesis task and the initial model snapshot it names."""
     task = options.task
-    min_deltas = task.min_deltas or options.validators
+    n = options.validators
+    min_deltas = task.min_deltas or n - (n - 1) // 3
     spec = AggregationSpec.from_dict(
         {
             "model_id": task.model_id,

@@ -22,8 +22,8 @@ from node.trainer import Trainer
 from tests.node.test_chain_node import make_node, wait_for_height
 
 KEYS = list(make_keys(4, namespace=77))
-OPTIONS = TestnetOptions(
-    validators=4, chain_id="learnnet", task=TaskOptions(model_id="logreg-digits")
+OPTIONS = TestnetOptions(  # every node's delta in each version: min_deltas pinned to 4
+    validators=4, chain_id="learnnet", task=TaskOptions(model_id="logreg-digits", min_deltas=4)
 )
 TASK, SNAPSHOT = build_task(OPTIONS)
 GENESIS = build_genesis(OPTIONS, KEYS, TASK)

@@ -61,6 +61,11 @@ def height(node: NodeProcess) -> int:
     return int(status["height"]) if status else -1
 
 
+def model_version(node: NodeProcess) -> int:
+    task = node.get("/tasks/1")
+    return int(task["version"]) if task else -1
+
+
 def block_hash(node: NodeProcess, at: int) -> str | None:
     block = node.get(f"/blocks/{at}")
     return None if block is None else str(block["hash"])
