@@ -1,5 +1,6 @@
 """Build the py-libp2p host and gossipsub stack from a :class:`NetworkConfig`."""
 
+import time
 from dataclasses import dataclass
 
 import multiaddr
@@ -81,6 +82,11 @@ def build_stack(config: NetworkConfig) -> Libp2pStack:
         validation_cache_ttl=_VALIDATION_CACHE_TTL_S,
         max_inbound_rpc_size=_MAX_INBOUND_RPC_BYTES,
     )
+    # py-libp2p starts message seqnos at int(time.time()) and adds one per publish. A node that
+    # published faster than one message a second and restarts then reuses (from, seqno) pairs
+    # its peers still remember, and they drop all it sends as "equivocation". Nanoseconds
+    # cannot be outrun.
+    pubsub.counter = time.time_ns()
     return Libp2pStack(host, pubsub, gossipsub)
 
 

@@ -186,3 +186,14 @@ async def test_peers_coming_and_going_leak_no_tasks_or_fds() -> None:
     (tasks_first, fds_first), (tasks_last, fds_last) = counts[0], counts[-1]
     assert tasks_last <= tasks_first + 1, counts
     assert fds_last <= fds_first, counts
+
+
+def test_gossip_seqnos_of_a_restarted_node_never_repeat() -> None:
+    """py-libp2p numbers a node's messages from int(time.time()), one per publish: a node that
+    published faster than 1 msg/s and restarted reused (from, seqno) pairs, and its peers
+    dropped everything it sent as equivocation (seen in a real kill/restart run)."""
+    config = NetworkConfig("seqnos", bytes(32))
+    first = build_stack(config)
+    first.pubsub.counter += 10_000  # a busy first life: far more messages than seconds
+    restarted = build_stack(config)
+    assert restarted.pubsub.counter > first.pubsub.counter
