@@ -21,7 +21,7 @@ from trio_typing import TaskStatus
 from node.api.server import serve_api
 from node.chain_node import ChainNode
 from node.config import NodeConfig
-from node.errors import ConfigError, NodeError, PortInUseError
+from node.errors import NodeError, PortInUseError
 from node.genesis_file import load_genesis
 from node.keys import load_key_file
 from node.network.config import NetworkConfig
@@ -138,6 +138,3 @@ def find_cause(error: BaseException) -> BaseException:
     if isinstance(error, ListenError):
         return PortInUseError(f"p2p: {error}")
     return error
-
-
-__all__ = ["ConfigError", "DaemonInfo", "PortInUseError", "build_node", "find_cause", "run_daemon"]

@@ -8,7 +8,6 @@ bad: malformed bytes, a bad signature, a non-validator's vote), and the network 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
@@ -19,8 +18,6 @@ from consensus.errors import DecodeError
 from consensus.messages import SignedVote
 from consensus.transactions import MAX_TRANSACTION_BYTES, SignedTransaction
 from node.network.values import PeerId, Verdict
-
-logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MAX_VOTE_GOSSIP: Final = 1024
