@@ -24,6 +24,7 @@ from consensus.state import ChainState
 from consensus.transactions import ModelDelta, SignedTransaction, Transaction
 from consensus.validators import ValidatorSet
 from node.aggregator import Aggregator
+from node.byzantine.base import Misbehaviour
 from node.driver import Driver, restore_consensus_state
 from node.errors import StorageError
 from node.gossip import (
@@ -83,8 +84,11 @@ class ChainNode:
         now_ms: Clock,
         timings: NodeTimings = NodeTimings(),
         moniker: str = "",
+        misbehaviour: Misbehaviour | None = None,
     ) -> None:
         self.moniker = moniker
+        self.misbehaviour = misbehaviour
+        """A Byzantine role (``node.byzantine``, test networks only); None for an honest node."""
         self.genesis_hash = compute_genesis_hash(genesis)
         self.chain_id = genesis.chain_id
         self.key = key
@@ -104,7 +108,14 @@ class ChainNode:
         providers = Providers(self._provide_blob, self._provide_blocks, self._provide_status)
         self.network = network_factory(providers)
         self.driver = Driver(
-            state, signer, self.storage.wal, self.storage.store, self.mempool, self, now_ms
+            state,
+            signer,
+            self.storage.wal,
+            self.storage.store,
+            self.mempool,
+            self,
+            now_ms,
+            misbehaviour=misbehaviour,
         )
         self.sync = BlockSync(self.network, self.get_state, self.driver.inbox, self.genesis_hash)
         self.aggregator = Aggregator(
@@ -240,6 +251,8 @@ class ChainNode:
         """Admit ``stx`` to our mempool (raises MempoolError) and gossip it; it is re-sent
         while it waits, since gossip alone does not guarantee delivery."""
         self.mempool.add(stx)
+        if self.misbehaviour is not None:
+            self.misbehaviour.on_submitted(stx)
         self._local_txs[stx.hash] = stx
         await self._publish(TopicKind.TXS, stx)
 
@@ -368,6 +381,8 @@ class ChainNode:
     # ---- providers for the request/response protocols ---------------------------------------
 
     def _provide_blob(self, blob_hash: bytes) -> bytes | None:
+        if self.misbehaviour is not None and self.misbehaviour.withholds_blob(blob_hash):
+            return None
         try:
             return self.storage.blobs.get(blob_hash)
         except StorageError as exc:

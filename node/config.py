@@ -7,12 +7,14 @@ it without reading a traceback.
 from __future__ import annotations
 
 import ipaddress
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from node.byzantine.roles import ATTACKS, MAX_SPAM_PER_S, ROLES
 from node.errors import ConfigError
 
 CONFIG_FILE = "config.toml"
@@ -60,6 +62,16 @@ class TrainingConfig:
 
 
 @dataclass(frozen=True)
+class ByzantineConfig:
+    """Deliberate misbehaviour for test networks (``node.byzantine``): off unless ``role``."""
+
+    role: str = ""
+    """One of ``node.byzantine.roles.ROLES``; ``""`` is an honest node."""
+    spam_per_s: float = 20.0
+    """Invalid transactions per second of the ``spammer`` role."""
+
+
+@dataclass(frozen=True)
 class NodeConfig:
     """Everything a node reads at start-up besides its key and the genesis."""
 
@@ -68,6 +80,7 @@ class NodeConfig:
     p2p: P2PConfig = field(default_factory=P2PConfig)
     api: ApiConfig = field(default_factory=ApiConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
+    byzantine: ByzantineConfig = field(default_factory=ByzantineConfig)
 
     @property
     def data_dir(self) -> Path:
@@ -97,7 +110,7 @@ def load_config(home: Path) -> NodeConfig:
 
 
 def parse_config(home: Path, raw: Mapping[str, Any]) -> NodeConfig:
-    _check_keys("", raw, {"node", "p2p", "api", "training"})
+    _check_keys("", raw, {"node", "p2p", "api", "training", "byzantine"})
     node = _table(raw, "node")
     _check_keys("node.", node, {"moniker"})
     config = NodeConfig(
@@ -106,6 +119,7 @@ def parse_config(home: Path, raw: Mapping[str, Any]) -> NodeConfig:
         p2p=_build(P2PConfig, _table(raw, "p2p"), "p2p."),
         api=_build(ApiConfig, _table(raw, "api"), "api."),
         training=_build(TrainingConfig, _table(raw, "training"), "training."),
+        byzantine=_build(ByzantineConfig, _table(raw, "byzantine"), "byzantine."),
     )
     _validate(config)
     return config
@@ -127,6 +141,17 @@ def _validate(config: NodeConfig) -> None:
         raise ConfigError("training.local_epochs, batch_size and learning_rate must be positive")
     if training.alpha <= 0:
         raise ConfigError("training.alpha must be positive")
+    if training.attack not in ATTACKS:
+        raise ConfigError(f"training.attack must be one of {ATTACKS}, got {training.attack!r}")
+    _validate_byzantine(config.byzantine)
+
+
+def _validate_byzantine(byzantine: ByzantineConfig) -> None:
+    if byzantine.role not in ROLES:
+        raise ConfigError(f"byzantine.role must be one of {ROLES}, got {byzantine.role!r}")
+    rate = byzantine.spam_per_s
+    if not (math.isfinite(rate) and 0 < rate <= MAX_SPAM_PER_S):
+        raise ConfigError(f"byzantine.spam_per_s must be in (0, {MAX_SPAM_PER_S}], got {rate}")
 
 
 def _table(raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -167,13 +192,19 @@ def _build(cls: type[Any], table: Mapping[str, Any], prefix: str) -> Any:
 
 
 def render_config(config: NodeConfig) -> str:
-    """``config`` as TOML text (what ``deltachain init`` writes)."""
+    """``config`` as TOML text (what ``deltachain init`` writes).
+
+    ``[byzantine]`` is written only when it differs from the default: an honest node's file
+    does not mention it at all.
+    """
     sections: dict[str, Any] = {
         "node": {"moniker": config.moniker},
         "p2p": config.p2p.__dict__,
         "api": config.api.__dict__,
         "training": config.training.__dict__,
     }
+    if config.byzantine != ByzantineConfig():
+        sections["byzantine"] = config.byzantine.__dict__
     lines: list[str] = []
     for name, table in sections.items():
         lines.append(f"[{name}]")

@@ -19,6 +19,7 @@ import trio
 from trio_typing import TaskStatus
 
 from node.api.server import serve_api
+from node.byzantine.factory import make_misbehaviour
 from node.chain_node import ChainNode
 from node.config import NodeConfig
 from node.errors import NodeError, PortInUseError
@@ -72,6 +73,7 @@ def build_node(config: NodeConfig) -> ChainNode:
         network_factory=make_network,
         now_ms=wall_clock_ms,
         moniker=config.moniker,
+        misbehaviour=make_misbehaviour(config.byzantine, key, genesis.chain_id),
     )
 
 
@@ -102,6 +104,8 @@ async def _start_services(
         if exc.errno == errno.EADDRINUSE:
             raise PortInUseError(f"a listening port is already in use: {exc}") from None
         raise
+    if node.misbehaviour is not None:
+        await nursery.start(node.misbehaviour.run, node)
     if config.training.enabled and node.key is not None and node.get_chain_state().tasks:
         await nursery.start(Trainer(node, node.key, config.training).run)
     info = DaemonInfo(api_port, tuple(node.network.listen_addrs()), node.network.peer_id)

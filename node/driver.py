@@ -36,6 +36,7 @@ from consensus.bft.state import ConsensusState
 from consensus.block import Block, FinalizedBlock
 from consensus.errors import ConsensusError
 from consensus.messages import Proposal, SignedProposal, SignedVote, Vote
+from node.byzantine.base import Misbehaviour
 from node.errors import DoubleSignError
 from node.inputs import DriverInput, decode_input, encode_input
 from node.mempool import Mempool
@@ -98,6 +99,8 @@ class Driver:
     now_ms: Callable[[], int]
     listeners: list[FinalizedListener] = field(default_factory=list)
     stats: DriverStats = field(default_factory=DriverStats)
+    misbehaviour: Misbehaviour | None = None
+    """A Byzantine role's hooks (``node.byzantine``, test networks only); None when honest."""
 
     def __post_init__(self) -> None:
         self._send_channel, self._receive = trio.open_memory_channel[DriverInput](1024)
@@ -169,12 +172,16 @@ class Driver:
                 if signed is None:
                     return []
                 await self.gossip.publish_vote(signed)
+                if self.misbehaviour is not None:
+                    await self.misbehaviour.after_vote(signed, self.gossip)
                 return [signed]
             case SignProposal(proposal=proposal, block=block):
                 message = self._sign_proposal(proposal, block)
                 if message is None:
                     return []
                 await self.gossip.publish_proposal(message)
+                if self.misbehaviour is not None:
+                    await self.misbehaviour.after_proposal(message, self.state, self.gossip)
                 return [message]
             case Broadcast(message=SignedVote() as vote):
                 await self.gossip.publish_vote(vote)

@@ -6,7 +6,8 @@ thread it delays gossip by seconds. The loop waits on the worker's pipe with
 reported, restarted after a pause, and the job is retried; the node itself never fails with it.
 
 Poisoning roles for simulations (``attack``): ``label_flip`` trains on flipped labels,
-``sign_flip`` and ``scaled`` send the delta negated or boosted.
+``sign_flip`` and ``scaled`` send the delta negated or boosted, ``alie`` sends "a little is
+enough" estimated from the latest version's benign deltas (``node.byzantine.alie``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from ml.training.jobs import (
 from ml.training.worker import TrainingWorker
 from ml.types import Float32Array
 from node.aggregator import MissingBlobError
+from node.byzantine.alie import compute_alie_delta
+from node.byzantine.roles import ATTACKS
 from node.chain_node import ChainNode
 from node.config import TrainingConfig
 from node.errors import ConfigError
@@ -45,7 +48,6 @@ from node.mempool import MempoolError
 
 logger = logging.getLogger(__name__)
 
-ATTACKS = ("", "label_flip", "sign_flip", "scaled")
 SCALED_ATTACK_FACTOR = 10.0
 WORKER_RESTART_S = 1.0
 POLL_S = 0.2
@@ -189,7 +191,7 @@ class Trainer:
 
     async def submit_delta(self, job: TrainingJob, done: TrainingDone) -> None:
         """Store the encoded delta as a blob and announce it in a signed transaction."""
-        delta = self._apply_attack(done.delta)
+        delta = self._apply_attack(done.delta, job.model_version)
         model = get_model_spec(job.model_id)
         payload = encode_delta(delta, model.model_id, model.shapes, self.codec)
         payload_hash = self.node.storage.blobs.put(payload)
@@ -208,7 +210,9 @@ class Trainer:
             return
         self.stats.deltas_submitted += 1
 
-    def _apply_attack(self, delta: Float32Array) -> Float32Array:
+    def _apply_attack(self, delta: Float32Array, version: int) -> Float32Array:
+        if self.config.attack == "alie":
+            return compute_alie_delta(self.node, self.task_id, version, self.key.address, delta)
         if self.config.attack == "sign_flip":
             return flip_sign(delta)
         if self.config.attack == "scaled":
