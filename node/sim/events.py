@@ -53,4 +53,16 @@ class Start:
     """The node starts consensus (round 0 of the first height)."""
 
 
-SimEvent = Deliver | FireTimeout | LocalInput | GossipTick | Start
+@dataclass(frozen=True, slots=True)
+class External:
+    """An event the core loop does not interpret: it is handed to ``Simulation.on_external``.
+
+    Extensions of the simulator (the scenario mode's training jobs, transaction gossip and
+    perturbations) schedule their own events through the one queue, so their order is part of
+    the run's deterministic order.
+    """
+
+    payload: object
+
+
+SimEvent = Deliver | FireTimeout | LocalInput | GossipTick | Start | External

@@ -8,10 +8,20 @@ state, so a transfer that made it into a block is never offered again.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from consensus.crypto import KeyPair
 from consensus.primitives import Address
 from consensus.state import ChainState
 from consensus.transactions import SignedTransaction, Transaction, Transfer
+
+
+class ProposalSource(Protocol):
+    """Where a simulated proposer takes its block's transactions from."""
+
+    def pick(self, chain: ChainState) -> tuple[SignedTransaction, ...]:
+        """Transactions that apply in order on top of ``chain``."""
+        ...
 
 
 class TransferMempool:

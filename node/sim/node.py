@@ -9,6 +9,7 @@ re-broadcast while stalled).
 from __future__ import annotations
 
 from consensus.bft.engine import (
+    on_aggregations_done,
     on_finalized_block,
     on_proposal,
     on_proposal_txs,
@@ -16,15 +17,17 @@ from consensus.bft.engine import (
     on_timeout,
     on_vote,
 )
-from consensus.bft.events import Effect, ProposalMessage, ProposalTxs, Timeout
+from consensus.bft.events import AggregationsDone, Effect, ProposalMessage, ProposalTxs, Timeout
 from consensus.bft.state import ConsensusState
 from consensus.block import FinalizedBlock
 from consensus.messages import Proposal, SignedVote, VoteType
 from consensus.primitives import Height
 from node.sim.byzantine import Behaviour, Outgoing, Transformed
-from node.sim.mempool import TransferMempool
+from node.sim.mempool import ProposalSource
 
-EngineInput = ProposalMessage | SignedVote | ProposalTxs | FinalizedBlock | Timeout
+EngineInput = (
+    ProposalMessage | SignedVote | ProposalTxs | FinalizedBlock | Timeout | AggregationsDone
+)
 
 
 class SimNode:
@@ -44,7 +47,7 @@ class SimNode:
     )
 
     def __init__(
-        self, index: int, state: ConsensusState, behaviour: Behaviour, mempool: TransferMempool
+        self, index: int, state: ConsensusState, behaviour: Behaviour, mempool: ProposalSource
     ) -> None:
         self.index = index
         self.state = state
@@ -55,6 +58,14 @@ class SimNode:
         self.latest_proposal: ProposalMessage | None = None
         self.recent: list[Outgoing] = []
         self.recent_height: Height = 0
+        self.stall_marker = (-1, -1, -1)
+
+    def restart(self, state: ConsensusState) -> None:
+        """A crash and restart: the engine resumes from ``state`` (rebuilt from what was
+        persisted); what only lived in memory (proposal held, messages to re-send) is gone."""
+        self.state = state
+        self.latest_proposal = None
+        self.recent, self.recent_height = [], 0
         self.stall_marker = (-1, -1, -1)
 
     def start(self, now_ms: int) -> tuple[Effect, ...]:
@@ -73,6 +84,8 @@ class SimNode:
             self.state, effects = on_timeout(state, message, now_ms)
         elif isinstance(message, ProposalTxs):
             self.state, effects = on_proposal_txs(state, message, now_ms)
+        elif isinstance(message, AggregationsDone):
+            self.state, effects = on_aggregations_done(state, message, now_ms)
         else:
             self.state, effects = on_finalized_block(state, message, now_ms)
         return effects

@@ -35,7 +35,15 @@ from node.sim.checker import SafetyChecker, ViolationKind
 from node.sim.coalition import Coalition, Fork
 from node.sim.config import Policy, SimConfig
 from node.sim.errors import DoubleSignRefusedError, SimError, UnsupportedEffectError
-from node.sim.events import Deliver, FireTimeout, GossipTick, LocalInput, SimEvent, Start
+from node.sim.events import (
+    Deliver,
+    External,
+    FireTimeout,
+    GossipTick,
+    LocalInput,
+    SimEvent,
+    Start,
+)
 from node.sim.genesis import build_genesis
 from node.sim.mempool import TransferMempool
 from node.sim.network import NetworkModel
@@ -54,7 +62,16 @@ logger = logging.getLogger(__name__)
 class Simulation:
     """One seed's run of a scenario; call :meth:`run` once."""
 
-    def __init__(self, config: SimConfig, seed: int, params: ChainParams | None = None) -> None:
+    def __init__(
+        self,
+        config: SimConfig,
+        seed: int,
+        params: ChainParams | None = None,
+        *,
+        nodes: list[SimNode] | None = None,
+    ) -> None:
+        """``nodes`` replaces the nodes built from ``config`` (an extension's own genesis);
+        there must be ``config.validators`` of them, indexed 0..n-1 in order."""
         self.config = config
         self.seed = seed
         self.now = 0
@@ -62,7 +79,11 @@ class Simulation:
         self.trace = TraceRecorder()
         self.stats = RunStats()
         self.verifier = CachingVerifier()
-        self.nodes = _build_nodes(config, seed, params, self.verifier)
+        if nodes is not None and [n.index for n in nodes] != list(range(config.validators)):
+            raise SimError(f"give {config.validators} nodes indexed 0..{config.validators - 1}")
+        self.nodes = (
+            nodes if nodes is not None else _build_nodes(config, seed, params, self.verifier)
+        )
         self.index_of = {n.behaviour.signer.address: n.index for n in self.nodes}
         self.checker = SafetyChecker(tuple(n.honest for n in self.nodes))
         self.network = NetworkModel(config.network, config.validators, random.Random(f"net/{seed}"))
@@ -85,12 +106,13 @@ class Simulation:
             if item.time_ms > deadline:
                 break
             self.now = item.time_ms
-            self._process(item)
+            self.process_event(item)
         return self.stats.to_result(self, time.perf_counter() - started)
 
     # ---- events -------------------------------------------------------------------------
 
-    def _process(self, item: Scheduled[SimEvent]) -> None:
+    def process_event(self, item: Scheduled[SimEvent]) -> None:
+        """Handle one event at ``self.now`` (extensions gate or add events here)."""
         node, event = self.nodes[item.node], item.event
         if isinstance(event, Deliver):
             self.stats.delivered += 1
@@ -112,9 +134,15 @@ class Simulation:
             self.trace.record(self.now, node.index, b"tick", b"")
             self.queue.push(self.now + self.config.gossip_interval_ms, node.index, event)
             self.sync.on_tick(node)
+        elif isinstance(event, External):
+            self.on_external(node, event)
         else:
             self.trace.record(self.now, node.index, b"start", b"")
             self.carry_out(node, node.start(self.now))
+
+    def on_external(self, node: SimNode, event: External) -> None:
+        """Hook: an extension's own event for ``node`` is due."""
+        raise UnsupportedEffectError(f"no handler for {type(event.payload).__name__}")
 
     def feed(self, node: SimNode, message: EngineInput, from_honest: bool) -> None:
         """Give ``message`` to ``node``'s engine and carry out the effects; count rejections."""
@@ -155,9 +183,9 @@ class Simulation:
                 fire = FireTimeout(effect.timeout)
                 self.queue.push(self.now + effect.delay_ms, node.index, fire)
             elif isinstance(effect, Finalized):
-                self._on_finalized(node, effect)
+                self.on_finalized(node, effect)
             elif isinstance(effect, EvidenceFound):
-                self._on_evidence(node, effect)
+                self.on_evidence(node, effect)
             else:
                 raise UnsupportedEffectError(f"unknown effect {type(effect).__name__}")
 
@@ -192,9 +220,15 @@ class Simulation:
             else:
                 self.queue.push(now + delay, dst, Deliver(src, message))
 
-    def _on_finalized(self, node: SimNode, effect: Finalized) -> None:
+    def on_finalized(self, node: SimNode, effect: Finalized) -> None:
+        """Hook: ``node`` finalized a block (an extension with a learning layer overrides it to
+        run the ready tasks, and calls :meth:`record_final`)."""
         if effect.ready_tasks:
             raise UnsupportedEffectError("the simulated chain has no training tasks")
+        self.record_final(node, effect)
+
+    def record_final(self, node: SimNode, effect: Finalized) -> None:
+        """Keep the block for sync, trace it and check it for safety."""
         block = effect.finalized.block
         node.record_final(effect.finalized)
         self.trace.record(self.now, node.index, b"final", describe(effect.finalized))
@@ -206,7 +240,8 @@ class Simulation:
             if block.height == self.config.heights:
                 self._honest_left -= 1
 
-    def _on_evidence(self, node: SimNode, effect: EvidenceFound) -> None:
+    def on_evidence(self, node: SimNode, effect: EvidenceFound) -> None:
+        """Hook: ``node`` saw a validator double-sign (counted; extensions may submit it)."""
         vote = effect.evidence.vote_a.vote
         culprit = self.index_of.get(vote.validator, -1)
         self.stats.evidence.add((culprit, vote.height, vote.round, int(vote.vote_type)))
