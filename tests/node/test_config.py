@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from node.config import ApiConfig, NodeConfig, P2PConfig, load_config, render_config
+from node.config import (
+    ApiConfig,
+    ByzantineConfig,
+    NodeConfig,
+    P2PConfig,
+    TrainingConfig,
+    load_config,
+    render_config,
+)
 from node.errors import ConfigError
 from node.keys import create_key_file, load_key_file
 
@@ -46,12 +54,38 @@ def test_config_defaults_from_empty_file(tmp_path: Path) -> None:
         ('[training]\npartition = "zipf"\n', "partition"),
         ("node = 3\n", r"\[node\] must be a table"),
         ("[[api\n", "not valid TOML"),
+        ('[byzantine]\nrole = "liar"\n', "byzantine.role must be one of"),
+        ("[byzantine]\nrole = 1\n", "byzantine.role must be of type str"),
+        ("[byzantine]\nspam_per_s = 0\n", "byzantine.spam_per_s must be in"),
+        ("[byzantine]\nspam_per_s = nan\n", "byzantine.spam_per_s must be in"),
+        ("[byzantine]\nspam_per_s = 1e9\n", "byzantine.spam_per_s must be in"),
+        ("[byzantine]\nenabled = true\n", "unknown config key.*byzantine.enabled"),
+        ('[training]\nattack = "boost"\n', "training.attack must be one of"),
     ],
 )
 def test_config_bad_values_give_one_clear_error(tmp_path: Path, text: str, message: str) -> None:
     write(tmp_path, text)
     with pytest.raises(ConfigError, match=message):
         load_config(tmp_path)
+
+
+def test_config_byzantine_role_and_alie_round_trip(tmp_path: Path) -> None:
+    config = NodeConfig(
+        home=tmp_path,
+        training=TrainingConfig(attack="alie"),
+        byzantine=ByzantineConfig("spammer", 12.5),
+    )
+    text = render_config(config)
+    assert '[byzantine]\nrole = "spammer"\nspam_per_s = 12.5\n' in text
+    write(tmp_path, text)
+    assert load_config(tmp_path) == config
+
+
+def test_config_honest_node_file_has_no_byzantine_section(tmp_path: Path) -> None:
+    text = render_config(NodeConfig(home=tmp_path))
+    assert "byzantine" not in text
+    write(tmp_path, text + '[byzantine]\nrole = "double_signer"\n')  # what a scenario appends
+    assert load_config(tmp_path).byzantine == ByzantineConfig("double_signer")
 
 
 def test_config_missing_home_and_file(tmp_path: Path) -> None:

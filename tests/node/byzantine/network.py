@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import trio
+from trio_typing import TaskStatus
 
 from consensus.crypto import KeyPair
 from consensus.genesis import Genesis
@@ -14,7 +15,8 @@ from node.chain_node import ChainNode
 from node.network.config import NetworkConfig
 from node.network.memory import MemoryHub, MemoryNetwork
 from node.network.peer_id import compute_peer_id
-from node.network.values import Providers
+from node.network.values import Providers, Status, Verdict
+from node.storage.layout import compute_genesis_hash
 
 
 def virtual_ms() -> int:
@@ -27,6 +29,7 @@ def make_node(
     home: Path,
     peers: Sequence[KeyPair],
     genesis: Genesis,
+    *,
     misbehaviour: Misbehaviour | None = None,
 ) -> ChainNode:
     bootstrap = tuple(f"/memory/p2p/{compute_peer_id(p.seed)}" for p in peers if p != key)
@@ -56,7 +59,7 @@ def make_nodes(
 ) -> list[ChainNode]:
     """One node per key; node ``i`` plays ``byzantine[i]`` when given."""
     return [
-        make_node(hub, key, home / f"n{i}", keys, genesis, byzantine.get(i))
+        make_node(hub, key, home / f"n{i}", keys, genesis, misbehaviour=byzantine.get(i))
         for i, key in enumerate(keys)
     ]
 
@@ -82,3 +85,26 @@ def assert_same_chain(nodes: Sequence[ChainNode]) -> int:
     chains = [final_hashes(n, upto) for n in nodes]
     assert all(chain == chains[0] for chain in chains)
     return upto
+
+
+class GossipRecorder:
+    """A bare network peer on the hub that records every message of one gossip topic.
+
+    It is a real peer: the nodes dial it, forward to it, and may ask it for blocks (it has
+    none) or its status (height 0).
+    """
+
+    def __init__(self, hub: MemoryHub, seed: bytes, genesis: Genesis, peers: Sequence[KeyPair]):
+        bootstrap = tuple(f"/memory/p2p/{compute_peer_id(p.seed)}" for p in peers)
+        status = Status(genesis.chain_id, compute_genesis_hash(genesis), 0)
+        providers = Providers(lambda _hash: None, lambda _start, _end: [], lambda: status)
+        config = NetworkConfig(chain_id=genesis.chain_id, key_seed=seed, bootstrap_peers=bootstrap)
+        self.network = MemoryNetwork(hub, config, providers)
+        self.messages: list[bytes] = []
+
+    async def run(self, topic: str, *, task_status: TaskStatus[None]) -> None:
+        async with self.network:
+            channel = await self.network.subscribe(topic, lambda _peer, _data: Verdict.ACCEPT)
+            task_status.started()
+            async for message in channel:
+                self.messages.append(message.data)
