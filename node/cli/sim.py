@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from consensus.params import ChainParams
+from node.cli import sim_compose, sim_run
 from node.sim import (
     ALL_POLICIES,
     NetworkConfig,
@@ -41,6 +42,8 @@ sim_app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+sim_app.command("compose", epilog=sim_compose.EXIT_CODES_HELP)(sim_compose.compose)
+sim_app.command("run", epilog=sim_run.EXIT_CODES_HELP)(sim_run.run_command)
 
 EXIT_CODES_HELP = " ".join(__doc__.split("\n\n", 1)[1].split())
 
