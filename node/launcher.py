@@ -6,6 +6,7 @@ the node never hits the launcher), with its output in ``HOME/node.log``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -34,6 +35,8 @@ class NodeProcess:
     process: subprocess.Popen[bytes] | None = None
     log: IO[bytes] | None = None
     starts: int = 0
+    command_prefix: tuple[str, ...] = ()
+    """Run the node under this command, e.g. ``ip netns exec NAME``."""
 
     @property
     def is_running(self) -> bool:
@@ -70,6 +73,7 @@ class Cluster:
         if node.is_running:
             return
         command = [
+            *node.command_prefix,
             self.python,
             "-m",
             "node.cli.main",
@@ -103,7 +107,7 @@ class Cluster:
         process = node.process
         if process is not None:
             if process.poll() is None:
-                self.signal(node, signal.SIGCONT)  # a paused node cannot handle SIGTERM
+                self.signal_group(node, signal.SIGCONT)  # a paused node cannot handle SIGTERM
                 process.terminate()
                 try:
                     process.wait(grace_s)
@@ -116,17 +120,24 @@ class Cluster:
             node.log.close()
             node.log = None
 
-    def kill(self, node: NodeProcess) -> None:
-        """SIGKILL: the crash case (nothing is flushed, nothing is closed)."""
+    def signal_group(self, node: NodeProcess, signum: int) -> None:
+        """Signal the node and every process it started (its session's process group)."""
         if node.process is not None and node.process.poll() is None:
-            node.process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(node.process.pid, signum)
+
+    def kill(self, node: NodeProcess) -> None:
+        """SIGKILL to the node and its training worker: the crash case (nothing is flushed,
+        nothing is closed, no child survives it)."""
+        if node.process is not None and node.process.poll() is None:
+            self.signal_group(node, signal.SIGKILL)
             node.process.wait()
         self.stop(node)
 
     def stop_all(self) -> None:
         for node in self.nodes:
             if node.is_running:
-                self.signal(node, signal.SIGCONT)
+                self.signal_group(node, signal.SIGCONT)
                 if node.process is not None:
                     node.process.terminate()
         for node in self.nodes:

@@ -1,0 +1,26 @@
+"""How to run a manifest on real processes (``deltachain sim run``'s options)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run a manifest."""
+
+    seed: int | None = None
+    """Seed for keys and data (default: the manifest's)."""
+    short: bool = False
+    """Apply the manifest's ``[short]`` settings (the test suite's runs)."""
+    netns: bool = False
+    workdir: Path | None = None
+    """Where the node homes go (kept); default a temporary directory removed at the end."""
+    p2p_base_port: int | None = None
+    api_base_port: int | None = None
+    node_log_level: str = "info"
+    progress: bool = False
+    poll_s: float = 0.5
+    serve_timeout_s: float = 120.0
+    settle_timeout_s: float = 60.0

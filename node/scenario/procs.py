@@ -1,0 +1,57 @@
+"""Find and end the processes a run started, by session (Linux ``/proc``).
+
+Every node starts in a new session, so the node and whatever it spawns (its training worker)
+share a session id equal to the node's first pid. The runner remembers those ids; after the
+nodes are stopped :func:`sweep_sessions` kills anything left in them (a training worker
+orphaned by a SIGKILLed node, say), so a run never leaves a process behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections.abc import Iterable
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+PROC = Path("/proc")
+
+
+def read_session(pid: int, proc: Path = PROC) -> int | None:
+    """The session id of ``pid`` (None once it is gone or unreadable)."""
+    try:
+        text = (proc / str(pid) / "stat").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    # "pid (comm) state ppid pgrp session ...": comm may hold spaces and parentheses
+    fields = text[text.rfind(")") + 2 :].split()
+    if len(fields) < 4 or fields[0] == "Z":
+        return None
+    try:
+        return int(fields[3])
+    except ValueError:
+        return None
+
+
+def find_session_members(sessions: Iterable[int], proc: Path = PROC) -> list[int]:
+    """Live (not zombie) processes whose session is one of ``sessions``."""
+    wanted = set(sessions)
+    found = []
+    for entry in proc.iterdir():
+        if entry.name.isdigit() and read_session(int(entry.name), proc) in wanted:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def sweep_sessions(sessions: Iterable[int]) -> list[int]:
+    """SIGKILL every process still in ``sessions``; the pids that were found."""
+    found = find_session_members(sessions)
+    for pid in found:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            continue
+        logger.warning("killed a leftover process pid=%d", pid)
+    return found

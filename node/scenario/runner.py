@@ -1,0 +1,133 @@
+"""Run a manifest on real node processes (``deltachain sim run``) and judge the run.
+
+The runner writes the node homes (:func:`~node.scenario.materialize.materialize`), starts the
+nodes on loopback or, with ``netns``, each in its own network namespace, plays the schedule
+while it polls every node's API, ends at the hard duration or once every goal is reached
+(``stop_when_done``), undoes whatever is still perturbed, waits (bounded) for the nodes to catch
+up, observes every node and judges with :func:`~node.scenario.verdict.judge`. Whatever happens
+(a failed check, an exception, Ctrl-C, SIGTERM) every node is stopped, paused ones resumed
+first, namespaces are removed, and no process of the run is left behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+from node.scenario.errors import ScenarioError
+from node.scenario.manifest import Manifest
+from node.scenario.options import RunOptions
+from node.scenario.play import Clock, Play
+from node.scenario.procs import find_session_members, sweep_sessions
+from node.scenario.progress import ProgressDisplay
+from node.scenario.report import CheckResult, RunReport
+from node.scenario.setup import Setup, open_setup
+
+logger = logging.getLogger(__name__)
+
+
+class RunnerError(ScenarioError):
+    """The run could not be carried out (a node would not start or serve, no free ports)."""
+
+
+class RunInterrupted(ScenarioError):  # noqa: N818 - names the event, like KeyboardInterrupt
+    """SIGTERM arrived while a run was going on (the nodes were stopped)."""
+
+
+def run_scenario(
+    manifest: Manifest, options: RunOptions, clock: Clock = time.monotonic
+) -> RunReport:
+    """Run ``manifest`` once and return its judged report (``report.passed``)."""
+    plan = manifest.shortened() if options.short else manifest
+    seed = plan.seed if options.seed is None else options.seed
+    with _workdir(options.workdir) as workdir, _sigterm_raises():
+        setup = open_setup(plan, options, workdir, seed, secrets.token_hex(16))
+        try:
+            report = _play(plan, setup, options, clock, seed)
+        finally:
+            setup.fleet.stop_all()
+            left = find_session_members(setup.fleet.sessions)
+            sweep_sessions(setup.fleet.sessions)
+            setup.close()
+    report.figures["processes_left"] = len(left)
+    report.checks.append(
+        CheckResult("clean_shutdown", not left, f"left behind: {left}" if left else "no process")
+    )
+    return report
+
+
+def _play(plan: Manifest, setup: Setup, options: RunOptions, clock: Clock, seed: int) -> RunReport:
+    fleet = setup.fleet
+    for node in plan.nodes:
+        if node.start_at_s == 0:
+            fleet.start(node.name)
+    try:
+        fleet.cluster.wait_until_serving(options.serve_timeout_s)
+    except (RuntimeError, TimeoutError) as exc:
+        raise RunnerError(str(exc)) from None
+    play = Play(plan, fleet, setup.members, clock)
+    play.begin()
+    duration = plan.timing.duration_s
+    with ProgressDisplay(options.progress) as display:
+        while play.now() < duration:
+            tick = clock()
+            play.step()
+            play.show(display, duration)
+            if plan.timing.stop_when_done and play.is_done():
+                break
+            time.sleep(max(0.0, options.poll_s - (clock() - tick)))
+        elapsed = play.now()
+        play.fleet.undo_all(elapsed)
+        _settle(play, options, clock, display, duration)
+    return setup.observe(play, elapsed, seed, options.short)
+
+
+def _settle(
+    play: Play, options: RunOptions, clock: Clock, display: ProgressDisplay, duration: float
+) -> None:
+    """Wait (bounded) until restarted nodes answer and caught up with the tip."""
+    deadline = clock() + options.settle_timeout_s
+    play.poll(play.now())
+    while not play.is_settled() and clock() < deadline:
+        time.sleep(options.poll_s)
+        play.poll(play.now())
+        play.show(display, duration)
+
+
+@contextmanager
+def _workdir(given: Path | None) -> Iterator[Path]:
+    if given is not None:
+        given.mkdir(parents=True, exist_ok=True)
+        yield given
+        return
+    path = Path(tempfile.mkdtemp(prefix="deltachain-run-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """SIGTERM becomes :class:`RunInterrupted` (in the main thread), so cleanup runs."""
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        raise RunInterrupted("terminated by SIGTERM")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, on_term)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
