@@ -46,6 +46,10 @@ class PeerBannedError(PeerUnavailableError):
     """The peer is banned after its score fell under the threshold."""
 
 
+class PeerBlockedError(PeerUnavailableError):
+    """The peer is on this node's block list (``set_blocked``): not dialed, not served."""
+
+
 class StreamTimeoutError(PeerUnavailableError):
     """A stream operation did not finish before its deadline (slow or silent peer)."""
 

@@ -18,6 +18,7 @@ from node.network.errors import (
     HashMismatchError,
     InvalidRequestError,
     PeerBannedError,
+    PeerBlockedError,
     PeerFaultError,
     PeerUnavailableError,
     StreamTimeoutError,
@@ -87,6 +88,8 @@ class Exchanges:
     ) -> T:
         if self._guard.is_banned(peer):
             raise PeerBannedError(f"peer {peer} is banned")
+        if self._guard.is_blocked(peer):
+            raise PeerBlockedError(f"peer {peer} is blocked")
         try:
             with trio.fail_after(self._limits.fetch_timeout_s):
                 return await self._run_once(peer, kind, exchange)
@@ -119,7 +122,7 @@ class Exchanges:
         that are reset at once, so one peer cannot tie up the node's tasks.
         """
         busy = self._inbound.get(peer, 0)
-        if self._guard.is_banned(peer) or busy >= self._limits.max_inbound_per_peer:
+        if self._guard.is_refused(peer) or busy >= self._limits.max_inbound_per_peer:
             logger.debug("inbound stream refused peer=%s busy=%d", peer, busy)
             await reset_quietly(stream)
             return

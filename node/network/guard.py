@@ -1,4 +1,4 @@
-"""The shell around the score book: reads the trio clock and tells the network whom to drop."""
+"""The shell around the score book and the block list: whom the network refuses and drops."""
 
 import logging
 from collections.abc import Callable
@@ -14,13 +14,17 @@ from node.network.scoring import (
     process_expired_bans,
     process_offence,
 )
-from node.network.values import PeerId
+from node.network.values import BlockList, PeerId
 
 logger = logging.getLogger(__name__)
 
 
 class PeerGuard:
-    """Keeps the score book of one node; calls ``on_ban`` / ``on_unban`` on transitions."""
+    """Keeps the score book and the operator's block list of one node.
+
+    Calls ``on_ban`` / ``on_unban`` on ban transitions. A peer is *refused* (no connection,
+    no stream, no gossip) while it is banned or blocked.
+    """
 
     def __init__(
         self,
@@ -31,6 +35,7 @@ class PeerGuard:
         self._book = ScoreBook(params)
         self._on_ban = on_ban
         self._on_unban = on_unban
+        self._blocked = BlockList()
 
     def penalize(self, peer: PeerId, offence: Offence) -> None:
         """Score one offence by ``peer``; bans it (and calls ``on_ban``) under the threshold."""
@@ -51,6 +56,21 @@ class PeerGuard:
 
     def is_banned(self, peer: PeerId) -> bool:
         return is_banned(self._book, peer, trio.current_time())
+
+    def get_blocked(self) -> BlockList:
+        return self._blocked
+
+    def set_blocked(self, blocked: BlockList) -> None:
+        if blocked != self._blocked:
+            logger.info("block list changed peers=%d all=%s", len(blocked.peers), blocked.block_all)
+        self._blocked = blocked
+
+    def is_blocked(self, peer: PeerId) -> bool:
+        return self._blocked.is_blocked(peer)
+
+    def is_refused(self, peer: PeerId) -> bool:
+        """Banned or blocked: neither dialed nor accepted nor served."""
+        return self.is_blocked(peer) or self.is_banned(peer)
 
     def release_expired(self) -> None:
         """End bans whose time is up (call periodically)."""

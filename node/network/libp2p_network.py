@@ -39,6 +39,7 @@ from node.network.libp2p_peers import PeerConnections
 from node.network.libp2p_stream import Libp2pByteStream
 from node.network.peer_id import compute_peer_id
 from node.network.values import (
+    BlockList,
     GossipMessage,
     PeerId,
     ProtocolKind,
@@ -166,6 +167,12 @@ class Libp2pNetwork:
 
     def is_banned(self, peer: PeerId) -> bool:
         return self._guard.is_banned(peer)
+
+    def get_blocked(self) -> BlockList:
+        return self._guard.get_blocked()
+
+    def set_blocked(self, peers: frozenset[PeerId], block_all: bool) -> None:
+        self._peers.set_blocked(BlockList(frozenset(peers), block_all))
 
     async def connect(self, addr: str) -> PeerId:
         return await self._peers.connect(addr)

@@ -1,4 +1,4 @@
-"""Connections of the libp2p network: dialing, redialing, bans and discovery."""
+"""Connections of the libp2p network: dialing, redialing, bans, the block list, discovery."""
 
 import logging
 
@@ -8,13 +8,18 @@ from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo, info_from_p2p_addr
 
 from node.network.config import NetworkConfig
-from node.network.errors import ConfigError, PeerBannedError, PeerUnavailableError
+from node.network.errors import (
+    ConfigError,
+    PeerBannedError,
+    PeerBlockedError,
+    PeerUnavailableError,
+)
 from node.network.guard import PeerGuard
 from node.network.libp2p_host import Libp2pStack
 from node.network.libp2p_notifee import BanNotifee
 from node.network.redial import maintain_peer
 from node.network.scoring import Offence
-from node.network.values import PeerId
+from node.network.values import BlockList, PeerId
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +47,7 @@ class PeerConnections:
                 addr,
                 self.connect,
                 self.is_connected,
-                self.guard.is_banned,
+                self.guard.is_refused,
                 self._config.redial,
             )
 
@@ -67,6 +72,8 @@ class PeerConnections:
         peer = info.peer_id.to_base58()
         if self.guard.is_banned(peer):
             raise PeerBannedError(f"peer {peer} is banned")
+        if self.guard.is_blocked(peer):
+            raise PeerBlockedError(f"peer {peer} is blocked")
         # py-libp2p refuses every dial for 60 s after one failure; we retry on our schedule.
         negative_cache = getattr(self._stack.host.get_network(), "_negative_peer_cache", None)
         if negative_cache is not None:
@@ -83,6 +90,15 @@ class PeerConnections:
             await self._stack.host.disconnect(ID.from_base58(peer))
         except Exception:
             logger.debug("disconnect failed peer=%s", peer, exc_info=True)
+
+    def set_blocked(self, blocked: BlockList) -> None:
+        """Install the block list and close every open connection it now covers."""
+        self.guard.set_blocked(blocked)
+        self._forget_refused_addrs()
+        for peer in self.connected_peers():
+            if blocked.is_blocked(peer) and self._nursery is not None:
+                logger.info("closing connection to blocked peer peer=%s", peer)
+                self._nursery.start_soon(self._drop_if_refused, peer)
 
     def _on_ban(self, peer: PeerId) -> None:
         logger.warning("banning peer peer=%s", peer)
@@ -101,7 +117,7 @@ class PeerConnections:
             connected = self.connected_peers()
             for pid in host.get_peerstore().peers_with_addrs():
                 peer = pid.to_base58()
-                if peer == self._peer_id or peer in connected or self.guard.is_banned(peer):
+                if peer == self._peer_id or peer in connected or self.guard.is_refused(peer):
                     continue
                 addrs = host.get_peerstore().addrs(pid)
                 try:
@@ -111,7 +127,24 @@ class PeerConnections:
                     logger.debug("dial of discovered peer failed peer=%s: %r", peer, exc)
 
     def _on_connected(self, peer: PeerId) -> None:
-        """Close a connection a banned peer opened to us (py-libp2p accepts it first)."""
-        if self.guard.is_banned(peer) and self._nursery is not None:
-            logger.info("dropping connection from banned peer peer=%s", peer)
-            self._nursery.start_soon(self.disconnect, peer)
+        """Close a connection a refused peer opened (py-libp2p accepts it first)."""
+        if self.guard.is_refused(peer) and self._nursery is not None:
+            logger.info("dropping connection from refused peer peer=%s", peer)
+            self._nursery.start_soon(self._drop_if_refused, peer)
+
+    async def _drop_if_refused(self, peer: PeerId) -> None:
+        """Disconnect ``peer`` unless it was allowed again meanwhile (a late drop would cut
+        the fresh connection of a healed peer)."""
+        if self.guard.is_refused(peer):
+            await self.disconnect(peer)
+            self._forget_refused_addrs()
+
+    def _forget_refused_addrs(self) -> None:
+        """Drop refused peers' addresses from the peerstore: py-libp2p's own stream retries
+        (identify, pubsub) would otherwise dial them behind our back. Our redial loop passes
+        the configured address again once the peer is allowed."""
+        peerstore = self._stack.host.get_peerstore()
+        for pid in peerstore.peers_with_addrs():
+            peer = pid.to_base58()
+            if peer != self._peer_id and self.guard.is_refused(peer):
+                peerstore.clear_addrs(pid)

@@ -20,6 +20,7 @@ from node.network.errors import (
     MessageTooLargeError,
     NotRunningError,
     PeerBannedError,
+    PeerBlockedError,
     PeerUnavailableError,
     UnknownTopicError,
 )
@@ -32,6 +33,7 @@ from node.network.peer_id import compute_peer_id, get_addr_peer_id
 from node.network.redial import maintain_peer
 from node.network.validation import judge_gossip
 from node.network.values import (
+    BlockList,
     GossipMessage,
     PeerId,
     ProtocolKind,
@@ -89,7 +91,7 @@ class MemoryNetwork:
                 addr,
                 self.connect,
                 lambda peer: peer in self._links,
-                self._guard.is_banned,
+                self._guard.is_refused,
                 self._config.redial,
             )
         return self
@@ -122,9 +124,11 @@ class MemoryNetwork:
         peer = get_addr_peer_id(addr)
         if self._guard.is_banned(peer):
             raise PeerBannedError(f"peer {peer} is banned")
+        if self._guard.is_blocked(peer):
+            raise PeerBlockedError(f"peer {peer} is blocked")
         await self._hub.delay()
         node = self._running_peer(peer)
-        if peer == self._peer_id or node.is_banned(self._peer_id):
+        if peer == self._peer_id or node._guard.is_refused(self._peer_id):
             raise PeerUnavailableError(f"peer {peer} refused the connection")
         self._links.add(peer)
         node._links.add(self._peer_id)
@@ -142,6 +146,16 @@ class MemoryNetwork:
     def _on_ban(self, peer: PeerId) -> None:
         logger.warning("banning peer peer=%s", peer)
         self._unlink(peer)
+
+    def get_blocked(self) -> BlockList:
+        return self._guard.get_blocked()
+
+    def set_blocked(self, peers: frozenset[PeerId], block_all: bool) -> None:
+        blocked = BlockList(frozenset(peers), block_all)
+        self._guard.set_blocked(blocked)
+        for peer in [p for p in self._links if blocked.is_blocked(p)]:
+            logger.info("closing link to blocked peer peer=%s", peer)
+            self._unlink(peer)
 
     def connected_peers(self) -> frozenset[PeerId]:
         return frozenset(self._links)

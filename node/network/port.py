@@ -10,7 +10,7 @@ from typing import Protocol, Self
 
 import trio
 
-from node.network.values import GossipMessage, PeerId, Status, Validator
+from node.network.values import BlockList, GossipMessage, PeerId, Status, Validator
 
 
 class NetworkPort(Protocol):
@@ -77,6 +77,22 @@ class NetworkPort(Protocol):
 
     def is_banned(self, peer: PeerId) -> bool:
         """Whether the peer is banned (disconnected and not redialed)."""
+        ...
+
+    def get_blocked(self) -> BlockList:
+        """The current block list (see :meth:`set_blocked`)."""
+        ...
+
+    def set_blocked(self, peers: frozenset[PeerId], block_all: bool) -> None:
+        """Replace the block list: stop talking to ``peers`` (to everyone if ``block_all``).
+
+        Synchronous; takes effect at once for new work: dials to a blocked peer raise
+        PeerBlockedError and the redial loop skips it, inbound connections from it are
+        closed as they open, its inbound streams are reset, its gossip is ignored, fetches
+        from it raise PeerBlockedError. Existing connections to blocked peers are closed in
+        the background (within milliseconds). Peers dropped from the list are allowed again:
+        configured (bootstrap) peers are redialed within ``redial.check_s``.
+        """
         ...
 
     async def __aenter__(self) -> Self: ...

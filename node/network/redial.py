@@ -1,4 +1,4 @@
-"""Keep configured peers connected: redial with exponential backoff, skip banned peers."""
+"""Keep configured peers connected: redial with exponential backoff, skip refused peers."""
 
 import logging
 from collections.abc import Awaitable, Callable
@@ -22,14 +22,17 @@ async def maintain_peer(
     addr: str,
     dial: Callable[[str], Awaitable[PeerId]],
     is_connected: Callable[[PeerId], bool],
-    is_banned: Callable[[PeerId], bool],
+    is_refused: Callable[[PeerId], bool],
     params: RedialParams,
 ) -> None:
-    """Task: dial ``addr`` whenever its peer is neither connected nor banned."""
+    """Task: dial ``addr`` whenever its peer is neither connected nor refused (banned or
+    blocked). A refused peer is not dialed at all; once it is allowed again the next check
+    (within ``params.check_s``) dials it with the backoff reset. A peer that closes each
+    link right after our dial (it refuses us) is redialed with the growing backoff."""
     peer = get_addr_peer_id(addr)
     backoff = params.initial_s
     while True:
-        if is_connected(peer) or is_banned(peer):
+        if is_connected(peer) or is_refused(peer):
             backoff = params.initial_s
             await trio.sleep(params.check_s)
             continue
@@ -37,9 +40,12 @@ async def maintain_peer(
             await dial(addr)
         except NetworkError as exc:
             logger.debug("redial failed peer=%s backoff_s=%.2f error=%s", peer, backoff, exc)
-            await trio.sleep(backoff)
-            backoff = compute_next_backoff(backoff, params)
         else:
             logger.info("peer connected peer=%s addr=%s", peer, addr)
-            backoff = params.initial_s
             await trio.sleep(params.check_s)
+            if is_connected(peer):
+                continue
+            # The peer closed the link at once (it has blocked or banned us): back off.
+            logger.debug("peer dropped the link at once peer=%s backoff_s=%.2f", peer, backoff)
+        await trio.sleep(backoff)
+        backoff = compute_next_backoff(backoff, params)

@@ -21,8 +21,11 @@ def judge_gossip(
     """Decide one inbound message and score the forwarder for a rejection.
 
     Oversized data is rejected before the validator sees it. A validator that raises is
-    treated as IGNORE (our bug, not the peer's) and logged with its traceback.
+    treated as IGNORE (our bug, not the peer's) and logged with its traceback. Messages
+    forwarded by a blocked peer are ignored unseen (the link is being closed).
     """
+    if guard.is_blocked(forwarder):
+        return Verdict.IGNORE
     if len(data) > max_bytes:
         guard.penalize(forwarder, Offence.OVERSIZED_MESSAGE)
         return Verdict.REJECT

@@ -27,6 +27,18 @@ Validator: TypeAlias = Callable[[PeerId, bytes], Verdict]
 """A synchronous topic validator ``(forwarder peer id, data) -> Verdict``."""
 
 
+@dataclass(frozen=True)
+class BlockList:
+    """Peers an operator (or a scenario runner) told this node not to talk to."""
+
+    peers: frozenset[PeerId] = frozenset()
+    block_all: bool = False
+    """Every peer is blocked, whether listed or not."""
+
+    def is_blocked(self, peer: PeerId) -> bool:
+        return self.block_all or peer in self.peers
+
+
 class TopicKind(enum.Enum):
     """The gossip topics of one chain."""
 
