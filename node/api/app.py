@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import trio
 
+from node.api.admin import PeerBlocking, find_peer_blocking
 from node.api.errors import (
     ApiError,
     MethodNotAllowedError,
@@ -59,7 +60,11 @@ class ApiStats:
 
 
 class ApiApp:
-    """Dispatch for one node; ``require_token`` guards routes marked ``needs_token``."""
+    """Dispatch for one node; ``require_token`` guards routes marked ``needs_token``.
+
+    ``peers`` serves ``/admin/blocked-peers``; by default the view's own network
+    (``view.network``, as :class:`~node.chain_node.ChainNode` has it) when it can block.
+    """
 
     def __init__(
         self,
@@ -69,6 +74,7 @@ class ApiApp:
         require_token: bool = False,
         handler_timeout_s: float = 10.0,
         routes: tuple[Route, ...] = ROUTES,
+        peers: PeerBlocking | None = None,
     ) -> None:
         if require_token and not token:
             raise ConfigError("a token is required when the token rule is on")
@@ -77,6 +83,7 @@ class ApiApp:
         self.require_token = require_token
         self.handler_timeout_s = handler_timeout_s
         self.stats = ApiStats()
+        self.peers = peers if peers is not None else find_peer_blocking(view)
         self._token = token.encode()
 
     async def respond(self, request: Request) -> Response:
@@ -96,7 +103,8 @@ class ApiApp:
         route, params = match_route(self.routes, method, request.path)
         if route.needs_token and self.require_token:
             self.check_token(request)
-        call = Call(self.view, params, request, self.routes, self.stats.to_metrics())
+        metrics = self.stats.to_metrics()
+        call = Call(self.view, params, request, self.routes, metrics, self.peers)
         response: Response | None = None
         with trio.move_on_after(self.handler_timeout_s):
             response = await route.handler(call)

@@ -15,7 +15,7 @@ from typing import Any
 from consensus.encoding import encode
 from consensus.transactions import SignedTransaction
 from node.api.errors import ApiError, ApiUnavailableError, make_error
-from node.api.request import CBOR_TYPE
+from node.api.request import CBOR_TYPE, JSON_TYPE
 
 MAX_REPLY_BYTES = 16 << 20
 
@@ -53,6 +53,19 @@ class ApiClient:
         headers = {"Content-Type": "application/octet-stream", **self._auth()}
         self._request("PUT", f"/blobs/{blob_hash}", data, headers)
         return blob_hash
+
+    def get_blocked_peers(self) -> dict[str, Any]:
+        """``{"peers": [...], "all": bool}``: whom the node refuses to talk to."""
+        return self.get("/admin/blocked-peers")
+
+    def put_blocked_peers(self, peers: list[str], all_: bool) -> dict[str, Any]:
+        """Replace the node's block list (``all_``: block every peer); the new list back.
+
+        ``put_blocked_peers([], False)`` heals: the node redials its configured peers.
+        """
+        body = json.dumps({"peers": list(peers), "all": all_}).encode()
+        headers = {"Content-Type": JSON_TYPE, **self._auth()}
+        return _as_json(self._request("PUT", "/admin/blocked-peers", body, headers))
 
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}

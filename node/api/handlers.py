@@ -12,6 +12,7 @@ from consensus.encoding import decode
 from consensus.errors import DecodeError
 from consensus.transactions import MAX_TRANSACTION_BYTES, SignedTransaction
 from node.api import render
+from node.api.admin import PeerBlocking, read_blocked_peers, render_blocked
 from node.api.body import read_tx_bytes
 from node.api.errors import (
     BadRequestError,
@@ -159,6 +160,23 @@ async def put_blob(call: Call) -> Response:
         raise BadRequestError(f"body hashes to {actual.hex()}, not to {blob_hash.hex()}")
     call.view.put_blob(request.body)
     return json_response({"hash": blob_hash.hex(), "size": len(request.body)})
+
+
+def _peer_control(call: Call) -> PeerBlocking:
+    if call.peers is None:
+        raise NotFoundError("this node has no network whose peers can be blocked")
+    return call.peers
+
+
+async def get_blocked_peers(call: Call) -> Response:
+    return json_response(render_blocked(_peer_control(call).get_blocked()))
+
+
+async def put_blocked_peers(call: Call) -> Response:
+    control = _peer_control(call)
+    blocked = read_blocked_peers(call.request)
+    control.set_blocked(blocked.peers, blocked.block_all)
+    return json_response(render_blocked(control.get_blocked()))
 
 
 async def get_metrics(call: Call) -> Response:

@@ -55,7 +55,10 @@ def _operation(route: Route) -> dict[str, Any]:
     }
     if route.method == "POST":
         operation["requestBody"] = _submit_body()
-    if route.method == "PUT":
+    if route.request_schema:
+        json_body = {"schema": ref(route.request_schema)}
+        operation["requestBody"] = {"required": True, "content": {JSON_TYPE: json_body}}
+    elif route.method == "PUT":
         raw = {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}
         operation["requestBody"] = {
             "required": True,

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from node.view import NodeView
+
+if TYPE_CHECKING:  # admin imports this module
+    from node.api.admin import PeerBlocking
 
 JSON_TYPE = "application/json"
 CBOR_TYPE = "application/cbor"
@@ -59,13 +62,15 @@ class Response:
 @dataclass(frozen=True)
 class Call:
     """A request routed to a handler: the node, the decoded path parameters, the request, and
-    what the server itself knows (its route table, its own counters)."""
+    what the server itself knows (its route table, its own counters, the network's block
+    list control when the node has one)."""
 
     view: NodeView
     params: Mapping[str, Any]
     request: Request
     routes: tuple[Any, ...] = ()
     server_metrics: Mapping[str, float] = field(default_factory=dict)
+    peers: PeerBlocking | None = None
 
 
 def json_response(

@@ -51,6 +51,8 @@ class Route:
     errors: tuple[int, ...] = ()
     media_type: str = JSON_TYPE
     needs_token: bool = False
+    request_schema: str = ""
+    """The JSON body's schema (``PUT`` routes without one take raw bytes)."""
 
     @property
     def segments(self) -> tuple[str, ...]:
@@ -134,6 +136,18 @@ ROUTES: tuple[Route, ...] = (
         "PUT", "/blobs/{hash}", handlers.put_blob, "putBlob",
         "Store a blob (e.g. a task's initial model snapshot); the body must hash to the path",
         "StoredBlob", params=(BLOB_HASH,), errors=(400, 401, 413, 415), needs_token=True,
+    ),
+    Route(
+        "GET", "/admin/blocked-peers", handlers.get_blocked_peers, "getBlockedPeers",
+        "Peers this node refuses to talk to (set by an operator or a scenario runner)",
+        "BlockedPeers", errors=(404,),
+    ),
+    Route(
+        "PUT", "/admin/blocked-peers", handlers.put_blocked_peers, "putBlockedPeers",
+        "Replace the block list: close and refuse connections, streams and gossip of the "
+        "listed peers (of every peer with all=true); an empty list with all=false heals",
+        "BlockedPeers", errors=(400, 401, 404, 413, 415), needs_token=True,
+        request_schema="BlockedPeers",
     ),
     Route(
         "GET", "/metrics", handlers.get_metrics, "getMetrics",

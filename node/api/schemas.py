@@ -102,5 +102,9 @@ SCHEMAS: dict[str, Schema] = {
     "Contributions": obj(task_id=U64, version=U64, contributions=array(ref("Contribution"))),
     "Metrics": {"type": "string", "description": "Prometheus text exposition format 0.0.4"},
     "OpenApi": {"type": "object", "description": "An OpenAPI 3.1 document"},
+    "BlockedPeers": obj(
+        peers={**array(STR), "description": "Blocked peer ids (base58)"},
+        all={**BOOL, "description": "Every peer is blocked"},
+    ),
     "SubmitJson": obj(tx={**HEX, "description": "Hex of the canonical CBOR transaction"}),
 }  # fmt: skip

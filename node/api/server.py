@@ -10,6 +10,7 @@ import logging
 import trio
 from trio_typing import TaskStatus
 
+from node.api.admin import PeerBlocking
 from node.api.app import ApiApp
 from node.api.connection import ApiLimits, handle_connection
 from node.api.request import error_response
@@ -43,6 +44,7 @@ async def serve_api(
     token: str,
     *,
     limits: ApiLimits = DEFAULT_LIMITS,
+    peers: PeerBlocking | None = None,
     task_status: TaskStatus[int] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve the API for ``view`` on ``host:port`` until cancelled; ``task_status.started``
@@ -50,11 +52,12 @@ async def serve_api(
 
     On a non-loopback ``host`` (``""`` or ``0.0.0.0`` included) ``POST /txs`` needs
     ``Authorization: Bearer <token>``, and an empty ``token`` is a ConfigError.
+    ``peers`` controls the block list (default: ``view.network``, see :class:`ApiApp`).
     """
     require_token = not is_loopback_host(host)
     if require_token and not token:
         raise ConfigError(f"the API listens on non-loopback host {host!r}: a token is required")
-    app = ApiApp(view, token=token, require_token=require_token)
+    app = ApiApp(view, token=token, require_token=require_token, peers=peers)
     try:
         listeners = await trio.open_tcp_listeners(port, host=host or None)
     except OSError as exc:
