@@ -1,0 +1,287 @@
+"""The scenario simulation: the consensus simulator extended with learning, transactions and
+the manifest's perturbations, all in virtual time on one deterministic event queue.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+
+from consensus.bft.events import AggregationsDone, EvidenceFound, Finalized, ProposalMessage
+from consensus.bft.state import new_consensus_state
+from consensus.block import Block
+from consensus.ledger import get_ready_tasks, process_aggregations
+from consensus.transactions import ModelDelta
+from node.scenario.manifest import Action, Byzantine
+from node.scenario.simulate.events import (
+    AggregationReady,
+    Control,
+    Probe,
+    ResendTick,
+    SpamTick,
+    TrainingDue,
+    TxGossip,
+)
+from node.scenario.simulate.faults import (
+    NodeStatus,
+    build_controls,
+    build_partitions,
+    get_schedule_end_ms,
+    to_ms,
+)
+from node.scenario.simulate.learning import Learning, Outcome
+from node.scenario.simulate.pool import NodePool
+from node.scenario.simulate.progress import Progress
+from node.scenario.simulate.training import TrainingService
+from node.scenario.simulate.txs import RESEND_MS, SPAM_MS, TxService
+from node.scenario.simulate.world import TASK_ID, World, build_nodes
+from node.sim.byzantine import Outgoing
+from node.sim.config import NetworkConfig, SimConfig
+from node.sim.errors import UnsupportedEffectError
+from node.sim.events import Deliver, External, GossipTick, LocalInput, SimEvent, Start
+from node.sim.node import SimNode
+from node.sim.queue import Scheduled
+from node.sim.runner import Simulation
+from node.sim.verifier import CachingVerifier
+
+AGGREGATION_MS = 5
+"""Virtual time a node's aggregation takes before its engine hears the result."""
+SETTLE_MS = 5_000
+"""A run ends no earlier than this long after its last perturbation is undone: a node still
+down at the end (a ``[short]`` duration cutting a perturbation off) could not be judged."""
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    """When a model version first became final on an honest node."""
+
+    height: int
+    t_ms: int
+    model_hash: bytes
+
+
+class ScenarioSimulation(Simulation):
+    """One seed's run of a manifest; call :meth:`run_scenario` once."""
+
+    def __init__(self, world: World) -> None:
+        manifest = world.manifest
+        verifier = CachingVerifier()
+        nodes = build_nodes(world, verifier)
+        config = SimConfig(
+            validators=len(nodes),
+            heights=1,
+            network=NetworkConfig(partitions=build_partitions(manifest)),
+            chain_id=world.chain.chain_id,
+        )
+        super().__init__(config, world.seed, world.genesis.params, nodes=nodes)
+        self.verifier = verifier
+        self.world = world
+        self.pools = [NodePool(world.chain, verifier) for _ in nodes]
+        for node, pool in zip(nodes, self.pools, strict=True):
+            node.mempool = pool
+        self.learning = Learning(manifest.task.model, world.initial_weights)
+        self.status = NodeStatus(len(nodes))
+        self.spammers = {
+            i for i, n in enumerate(manifest.nodes) if n.byzantine is Byzantine.SPAMMER
+        }
+        self.txs = TxService(self)
+        self.training = TrainingService(self)
+        self.progress = Progress(self)
+        self.model_hashes: list[dict[int, bytes]] = [{} for _ in nodes]
+        self.versions: dict[int, VersionRecord] = {}
+        self.final_ms: dict[int, int] = {}
+        self.proposal_ms: dict[int, int] = {}
+        self.rewards: dict[bytes, int] = {}
+        self.accepted: dict[bytes, int] = {}
+        self._settled: set[int] = set()
+        self._ticks = random.Random(f"ticks/{world.seed}")
+        self.done = False
+
+    def run_scenario(self) -> None:
+        """Play the manifest until its duration, or until every check passes (stop_when_done)."""
+        manifest = self.world.manifest
+        for time_ms, control in build_controls(manifest):
+            self.queue.push(time_ms, control.node, External(control))
+        self.queue.push(0, 0, External(Probe()))
+        for index in range(len(self.nodes)):
+            self.record_models(index)
+        end_ms = max(to_ms(manifest.timing.duration_s), get_schedule_end_ms(manifest) + SETTLE_MS)
+        while self.queue and not self.done:
+            due = self.queue.peek_time()
+            if due is None or due > end_ms:
+                self.now = end_ms
+                break
+            item = self.queue.pop()
+            self.now = item.time_ms
+            self.process_event(item)
+
+    # ---- gating: down, paused, data availability ----------------------------------------
+
+    def process_event(self, item: Scheduled[SimEvent]) -> None:
+        event, index = item.event, item.node
+        if isinstance(event, External) and isinstance(event.payload, Probe | Control):
+            self._on_global(event.payload)
+            return
+        if self.status.down[index]:
+            return
+        held = self.status.held.get(index)
+        if held is not None:
+            held.append(item)
+            return
+        if isinstance(event, Deliver | LocalInput) and isinstance(event.message, ProposalMessage):
+            block = event.message.block
+            if not self._holds_payloads(index, block):
+                self.trace.record(self.now, index, b"da-gate", b"%d" % block.height)
+                return
+            self.proposal_ms.setdefault(block.height, self.now)
+        super().process_event(item)
+
+    def _holds_payloads(self, index: int, block: Block) -> bool:
+        return all(
+            self.learning.is_available(stx.tx.body.payload_hash, index)
+            for stx in block.txs
+            if isinstance(stx.tx.body, ModelDelta)
+        )
+
+    def send(self, src: int, out: Outgoing) -> None:
+        """A cut-off node's links are down both ways."""
+        cut = self.status.cut
+        if cut and (src in cut or any(dst in cut for dst in out.recipients)):
+            kept = () if src in cut else tuple(d for d in out.recipients if d not in cut)
+            self.stats.sent += len(out.recipients) - len(kept)
+            self.stats.dropped += len(out.recipients) - len(kept)
+            out = Outgoing(out.message, kept)
+        super().send(src, out)
+
+    def send_external(self, src: int, recipients: tuple[int, ...], payload: object) -> None:
+        """Send one of the scenario's own messages through the same network model."""
+        cut = self.status.cut
+        for dst in recipients:
+            self.stats.sent += 1
+            delay = None if src in cut or dst in cut else self.network.get_delay(src, dst, self.now)
+            if delay is None:
+                self.stats.dropped += 1
+            else:
+                self.queue.push(self.now + delay, dst, External(payload))
+
+    # ---- hooks --------------------------------------------------------------------------
+
+    def on_finalized(self, node: SimNode, effect: Finalized) -> None:
+        self.record_final(node, effect)
+        block = effect.finalized.block
+        if node.honest:
+            self.final_ms.setdefault(block.height, self.now)
+        self.pools[node.index].mempool.update(effect.state, [tx.hash for tx in block.txs])
+        if not effect.ready_tasks:
+            return
+        outcomes = [self.learning.aggregate(effect.state.tasks[t]) for t in effect.ready_tasks]
+        self._settle(block.height, outcomes)
+        done = AggregationsDone(block.height, tuple(o.result for o in outcomes))
+        self.queue.push(self.now + AGGREGATION_MS, node.index, External(AggregationReady(done)))
+
+    def on_evidence(self, node: SimNode, effect: EvidenceFound) -> None:
+        super().on_evidence(node, effect)
+        if node.honest:
+            self.txs.submit(node.index, effect.evidence)
+
+    def on_external(self, node: SimNode, event: External) -> None:
+        payload, index = event.payload, node.index
+        incarnation = self.status.starts[index]
+        if isinstance(payload, TxGossip):
+            self.txs.on_tx(index, payload)
+        elif isinstance(payload, AggregationReady):
+            self.feed(node, payload.done, True)
+            self.record_models(index)
+            self.training.maybe_start(index)
+        elif isinstance(payload, TrainingDue):
+            if payload.incarnation == incarnation:
+                self.training.finish(index, payload)
+        elif isinstance(payload, ResendTick):
+            if payload.incarnation == incarnation:
+                self.txs.resend(index)
+                self.queue.push(self.now + RESEND_MS, index, event)
+        elif isinstance(payload, SpamTick):
+            if payload.incarnation == incarnation:
+                self.txs.spam(index, self.now // SPAM_MS)
+                self.queue.push(self.now + SPAM_MS, index, event)
+        else:
+            raise UnsupportedEffectError(f"no handler for {type(payload).__name__}")
+
+    # ---- learning bookkeeping -----------------------------------------------------------
+
+    def _settle(self, height: int, outcomes: list[Outcome]) -> None:
+        """Count rewards and accepted deltas once per aggregated height."""
+        if height in self._settled:
+            return
+        self._settled.add(height)
+        for outcome in outcomes:
+            for sender, reward in outcome.rewards.items():
+                self.rewards[sender] = self.rewards.get(sender, 0) + reward
+                self.accepted[sender] = self.accepted.get(sender, 0) + 1
+
+    def record_models(self, index: int) -> None:
+        """Note the node's current model version (and the run's first sight of it)."""
+        chain = self.nodes[index].state.chain
+        task = chain.tasks[TASK_ID]
+        self.pools[index].mempool.update(chain, ())
+        self.model_hashes[index].setdefault(task.version, task.model_hash)
+        if task.version not in self.versions and self.world.manifest.nodes[index].is_honest:
+            self.versions[task.version] = VersionRecord(chain.height, self.now, task.model_hash)
+
+    # ---- perturbations ------------------------------------------------------------------
+
+    def _on_global(self, payload: Probe | Control) -> None:
+        if isinstance(payload, Probe):
+            self.progress.on_probe()
+            return
+        index, status = payload.node, self.status
+        self.trace.record(self.now, index, b"control", b"%d" % payload.begin)
+        if payload.action is None or (status.is_crash(payload.action) and not payload.begin):
+            self._boot(index, restart=payload.action is not None)
+            return
+        status.perturbed[index] = True
+        if status.is_crash(payload.action):
+            status.down[index] = True
+        elif payload.action is Action.PAUSE:
+            if payload.begin:
+                status.held[index] = []
+            else:
+                for item in status.held.pop(index, []):
+                    self.queue.push(self.now, item.node, item.event)
+        elif payload.begin:
+            status.cut.add(index)
+        else:
+            status.cut.discard(index)
+
+    def _boot(self, index: int, restart: bool) -> None:
+        """Start (or restart from its persisted state) node ``index``."""
+        if restart:
+            self._recover(index)
+        status = self.status
+        status.down[index] = False
+        status.starts[index] += 1
+        incarnation = status.starts[index]
+        self.queue.push(self.now, index, Start())
+        self.queue.push(
+            self.now + self._ticks.randrange(self.config.gossip_interval_ms), index, GossipTick()
+        )
+        self.queue.push(self.now + RESEND_MS, index, External(ResendTick(incarnation)))
+        if index in self.spammers:
+            self.queue.push(self.now + SPAM_MS, index, External(SpamTick(incarnation)))
+        self.training.reset(index)
+        self.training.maybe_start(index)
+
+    def _recover(self, index: int) -> None:
+        """What a restarted node rebuilds: final state (finishing interrupted aggregations),
+        the last commit; an empty mempool and a fresh engine round."""
+        node = self.nodes[index]
+        chain = node.state.chain
+        ready = get_ready_tasks(chain)
+        if ready:
+            results = tuple(self.learning.aggregate(chain.tasks[t]).result for t in ready)
+            chain = process_aggregations(chain, results)
+        state = new_consensus_state(chain, self.world.keys[index].address, self.verifier)
+        last_commit = node.blocks[-1].commit if node.blocks else None
+        node.restart(replace(state, last_commit=last_commit))
+        self.pools[index].reset(chain)
+        self.record_models(index)
