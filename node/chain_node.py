@@ -361,7 +361,7 @@ class ChainNode:
 
     def get_metrics(self) -> dict[str, float]:
         state, stats = self.get_state(), self.driver.stats
-        return {
+        metrics: dict[str, float] = {
             "deltachain_height": state.chain.height,
             "deltachain_round": state.round,
             "deltachain_peers": len(self.network.connected_peers()),
@@ -377,6 +377,10 @@ class ChainNode:
             "deltachain_minted_total": state.chain.minted,
             "deltachain_burned_total": state.chain.burned,
         }
+        if self.misbehaviour is not None:  # what a Byzantine role did on purpose, by kind
+            for kind, count in self.misbehaviour.counts.items():
+                metrics[f"deltachain_byzantine_{kind}_total"] = count
+        return metrics
 
     # ---- providers for the request/response protocols ---------------------------------------
 
