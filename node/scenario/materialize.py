@@ -17,7 +17,14 @@ from pathlib import Path
 from consensus.crypto import KeyPair
 from consensus.genesis import Genesis, GenesisAccount, GenesisCandidate, GenesisTask
 from consensus.params import ChainParams
-from node.config import ApiConfig, NodeConfig, P2PConfig, TrainingConfig, render_config
+from node.config import (
+    ApiConfig,
+    ByzantineConfig,
+    NodeConfig,
+    P2PConfig,
+    TrainingConfig,
+    render_config,
+)
 from node.genesis_file import write_genesis
 from node.keys import create_key_file
 from node.network.peer_id import compute_peer_id
@@ -110,7 +117,7 @@ def materialize(
             manifest, node, home=home, address=addresses[index], p2p_addrs=p2p_addrs, seed=run_seed
         )
         config = replace(config, api=replace(config.api, token=api_token))
-        (home / "config.toml").write_text(render_node_config(config, node), encoding="utf-8")
+        (home / "config.toml").write_text(render_config(config), encoding="utf-8")
         layouts.append(
             NodeLayout(
                 name=node.name,
@@ -208,11 +215,5 @@ def build_config(
             seed=seed,
             attack=node.attack.value,
         ),
+        byzantine=ByzantineConfig(role=node.byzantine.value),
     )
-
-
-def render_node_config(config: NodeConfig, node: NodeSpec) -> str:
-    text = render_config(config)
-    if node.byzantine.value:
-        text += f'[byzantine]\nrole = "{node.byzantine.value}"\n'
-    return text

@@ -80,3 +80,13 @@ def test_materialize_refuses_a_non_empty_directory(tmp_path: Path) -> None:
 def test_materialize_api_token_is_written_for_non_loopback_binds(tmp_path: Path) -> None:
     materialize(MANIFEST, tmp_path / "net", ADDRESSING, api_token="s3cret")
     assert load_config(tmp_path / "net" / "v1").api.token == "s3cret"
+
+
+def test_materialize_byzantine_roles_reach_the_node_config(tmp_path: Path) -> None:
+    raw = {
+        "name": "byz",
+        "node": [{"name": "v", "count": 4}, {"name": "d", "byzantine": "double_signer"}],
+    }
+    materialize(parse_manifest(raw), tmp_path / "net", ADDRESSING)
+    assert load_config(tmp_path / "net" / "d").byzantine.role == "double_signer"
+    assert load_config(tmp_path / "net" / "v0").byzantine.role == ""
