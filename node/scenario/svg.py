@@ -182,7 +182,7 @@ def _span(frame: Frame, span: Span, index: int) -> str:
                        stroke_dasharray=dash) + label  # fmt: skip
     width = frame.x(span.end) - x
     shade = element("rect", x=x, y=TOP, width=width, height=HEIGHT - TOP - BOTTOM, fill="#f4a",
-                    fill_opacity=0.15)  # fmt: skip
+                    fill_opacity="0.15")  # fmt: skip
     return shade + label
 
 
