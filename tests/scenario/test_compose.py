@@ -91,14 +91,23 @@ def test_generated_files_pass_docker_compose_config(tmp_path: Path, scenario: Pa
     assert len(set(ips)) == len(ips)
     network = ipaddress.IPv4Network(config["networks"][NETWORK]["ipam"]["config"][0]["subnet"])
     assert all(ipaddress.IPv4Address(ip) in network for ip in ips)
-    # docker-compose 1.29 normalizes to "127.0.0.1:8600:8545/tcp" and "SOURCE:TARGET:rw"
-    host_ports = [p.split(":")[1] for s in services.values() for p in s["ports"]]
+    host_ports = [_published(p) for s in services.values() for p in s["ports"]]
     assert len(set(host_ports)) == len(manifest.nodes)
     for service in services.values():
-        source = Path(service["volumes"][0].split(":")[0])
+        source = Path(_source(service["volumes"][0]))
         assert source.is_absolute()
         assert (source / "config.toml").is_file() and (source / "node_key.json").is_file()
         assert service["user"] == "{}:{}".format(*_env_ids(tmp_path / manifest.name))
+
+
+def _published(port: str | dict[str, Any]) -> str:
+    """1.29 writes "127.0.0.1:8600:8545/tcp", 2.x a mapping."""
+    return str(port["published"]) if isinstance(port, dict) else port.split(":")[1]
+
+
+def _source(volume: str | dict[str, Any]) -> str:
+    """1.29 writes "SOURCE:TARGET:rw", 2.x a mapping."""
+    return str(volume["source"]) if isinstance(volume, dict) else volume.split(":")[0]
 
 
 def _env_ids(out: Path) -> tuple[str, str]:
