@@ -39,6 +39,9 @@ def run_command(
         bool, typer.Option(help="Deterministic in-process simulation instead of processes.")
     ] = False,
     seeds: Annotated[int, typer.Option(min=1, help="Runs, with seeds counted up.")] = 1,
+    duration_s: Annotated[
+        float | None, typer.Option("--duration-s", min=1.0, help="Override the time limit.")
+    ] = None,
     keep: Annotated[
         Path | None, typer.Option(help="Keep the node homes and logs in this directory.")
     ] = None,
@@ -63,6 +66,7 @@ def run_command(
             options = RunOptions(
                 seed=run_seed,
                 short=short,
+                duration_s=duration_s,
                 netns=netns,
                 workdir=workdir,
                 p2p_base_port=p2p_base_port,

@@ -14,6 +14,8 @@ class RunOptions:
     """Seed for keys and data (default: the manifest's)."""
     short: bool = False
     """Apply the manifest's ``[short]`` settings (the test suite's runs)."""
+    duration_s: float | None = None
+    """Override the hard time limit (``stop_when_done`` still ends the run early)."""
     netns: bool = False
     workdir: Path | None = None
     """Where the node homes go (kept); default a temporary directory removed at the end."""

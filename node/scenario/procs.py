@@ -55,3 +55,19 @@ def sweep_sessions(sessions: Iterable[int]) -> list[int]:
             continue
         logger.warning("killed a leftover process pid=%d", pid)
     return found
+
+
+def find_children(parent: int, proc: Path = PROC) -> list[int]:
+    """Live processes whose parent is ``parent``."""
+    found = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        fields = text[text.rfind(")") + 2 :].split()
+        if len(fields) >= 2 and fields[0] != "Z" and fields[1] == str(parent):
+            found.append(int(entry.name))
+    return sorted(found)

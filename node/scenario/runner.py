@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
@@ -47,6 +48,8 @@ def run_scenario(
 ) -> RunReport:
     """Run ``manifest`` once and return its judged report (``report.passed``)."""
     plan = manifest.shortened() if options.short else manifest
+    if options.duration_s is not None:
+        plan = replace(plan, timing=replace(plan.timing, duration_s=options.duration_s))
     seed = plan.seed if options.seed is None else options.seed
     with _workdir(options.workdir) as workdir, _sigterm_raises():
         setup = open_setup(plan, options, workdir, seed, secrets.token_hex(16))

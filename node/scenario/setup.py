@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import secrets
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -203,11 +204,14 @@ def _loopback(options: RunOptions, count: int) -> Addressing:
 
 
 def _open_lab(count: int) -> Any:
-    try:
-        from node.scenario.netns import NetnsLab  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as exc:
-        raise ScenarioError(f"--netns is not available: {exc}") from None
-    return NetnsLab(count)
+    """A fresh namespace lab (``node.scenario.netns``), after removing crashed runs' labs."""
+    from node.scenario.netns import NetnsLab, remove_stale_labs
+
+    removed = remove_stale_labs()
+    if removed:
+        logger.warning("removed stale network namespaces: %s", removed)
+    lab = NetnsLab(secrets.token_hex(4), count)
+    return lab.__enter__()
 
 
 def _lab_addressing(lab: Any) -> Addressing:
