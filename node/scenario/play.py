@@ -199,6 +199,8 @@ class Play:
             return "down"
         if not fleet.node(name).is_running:
             return "not started"
-        if name in fleet.disconnected or any(name in g for p in fleet.partitions for g in p):
+        if name in fleet.disconnected:
             return "cut off"
+        if fleet.partitions:
+            return "partitioned"
         return "running" if self.statuses.get(name) else "no answer"

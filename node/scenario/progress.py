@@ -21,7 +21,13 @@ class NodeLine:
     status: StatusRow | None
 
 
-STATE_STYLE = {"running": "green", "paused": "yellow", "down": "red", "cut off": "magenta"}
+STATE_STYLE = {
+    "running": "green",
+    "paused": "yellow",
+    "down": "red",
+    "cut off": "magenta",
+    "partitioned": "magenta",
+}
 
 
 def render_progress(

@@ -123,6 +123,7 @@ def _sigterm_raises() -> Iterator[None]:
     """SIGTERM becomes :class:`RunInterrupted` (in the main thread), so cleanup runs."""
 
     def on_term(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the cleanup
         raise RunInterrupted("terminated by SIGTERM")
 
     try:
