@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import socket
@@ -10,7 +11,12 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+import trio
 
+from node.network.devnode import make_seed
+from node.network.devnode_control import DevNode
+from node.network.peer_id import compute_peer_id
+from node.network.values import TopicKind, get_topic_name
 from node.scenario.netns import NetnsError, NetnsLab, remove_stale_labs
 from node.scenario.netns_plan import (
     MARKER_DIR,
@@ -21,6 +27,8 @@ from node.scenario.netns_plan import (
 )
 
 PORT = 7000
+P2P_PORT = 7001
+TXS = get_topic_name("devnet", TopicKind.TXS)
 SERVER = (
     "import socket,sys\n"
     "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
@@ -134,3 +142,65 @@ def test_netns_groups_and_drops_are_computed_per_node() -> None:
     plan = make_plan("abc", 3)
     taken = make_plan("abc", 3, frozenset({plan.subnet}))
     assert taken.subnet != plan.subnet and plan.ip_of(2).endswith(".3")
+
+
+async def start_devnode(lab: NetnsLab, i: int, peers: list[str]) -> DevNode:
+    """A libp2p dev node process in namespace ``i``, listening on ``ip_of(i)``."""
+    argv = [*lab.command_prefix(i), sys.executable, "-m", "node.network.devnode"]
+    argv += ["--seed-index", str(i), "--listen", f"/ip4/{lab.ip_of(i)}/tcp/{P2P_PORT}"]
+    argv += [arg for peer in peers for arg in ("--peer", peer)]
+    process = await trio.lowlevel.open_process(
+        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    node = DevNode(process, argv)
+    ready = await node.expect(lambda e: e["event"] == "ready", 30.0)
+    node.peer_id, node.addr = ready["peer_id"], ready["addrs"][0]
+    return node
+
+
+async def drain(node: DevNode, wait_s: float) -> None:
+    """Read whatever the node reports for ``wait_s``, then forget it."""
+    with contextlib.suppress(trio.TooSlowError):
+        await node.expect(lambda _e: False, wait_s)
+    node.events.clear()
+
+
+async def gossip_arrives(sender: DevNode, receiver: DevNode, timeout_s: float) -> bool:
+    """Publish from ``sender`` every 0.25 s until ``receiver`` reports one (False at timeout)."""
+    await drain(receiver, 0.05)
+    origin = sender.peer_id
+    deadline = trio.current_time() + timeout_s
+    while trio.current_time() < deadline:
+        await sender.send(op="publish", topic=TXS, size=100)
+        try:
+            await receiver.expect(lambda e: e["event"] == "gossip" and e["origin"] == origin, 0.25)
+        except trio.TooSlowError:
+            continue
+        return True
+    return False
+
+
+@pytest.mark.multiprocess
+async def test_netns_libp2p_gossip_is_cut_by_a_partition_and_flows_after_heal() -> None:
+    with NetnsLab(new_run_id(), 3) as lab:
+        addrs = [
+            f"/ip4/{lab.ip_of(i)}/tcp/{P2P_PORT}/p2p/{compute_peer_id(make_seed(i))}"
+            for i in range(3)
+        ]
+        nodes: list[DevNode] = []
+        try:
+            for i in range(3):
+                nodes.append(await start_devnode(lab, i, addrs[:i]))
+            a, b, c = nodes
+            assert await gossip_arrives(a, b, 20) and await gossip_arrives(a, c, 5)
+            lab.partition([[0], [1, 2]])
+            await drain(b, 1.0)  # what was in flight before the cut lands first
+            await drain(c, 0.1)
+            assert not await gossip_arrives(a, b, 2) and not await gossip_arrives(a, c, 0.5)
+            assert await gossip_arrives(b, c, 5)
+            lab.heal()
+            assert await gossip_arrives(a, b, 15) and await gossip_arrives(a, c, 15)
+        finally:
+            for node in nodes:
+                node.kill()
+                await node.process.wait()
