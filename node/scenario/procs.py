@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import signal
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -71,3 +72,17 @@ def find_children(parent: int, proc: Path = PROC) -> list[int]:
         if len(fields) >= 2 and fields[0] != "Z" and fields[1] == str(parent):
             found.append(int(entry.name))
     return sorted(found)
+
+
+def wait_sessions_empty(
+    sessions: Iterable[int], timeout_s: float, clock: Callable[[], float] = time.monotonic
+) -> list[int]:
+    """Wait up to ``timeout_s`` for every process of ``sessions`` to exit (a node's helpers,
+    such as multiprocessing's resource tracker, exit just after it); those still there."""
+    wanted = list(sessions)
+    deadline = clock() + timeout_s
+    left = find_session_members(wanted)
+    while left and clock() < deadline:
+        time.sleep(0.1)
+        left = find_session_members(wanted)
+    return left

@@ -27,12 +27,15 @@ from node.scenario.errors import ScenarioError
 from node.scenario.manifest import Manifest
 from node.scenario.options import RunOptions
 from node.scenario.play import Clock, Play
-from node.scenario.procs import find_session_members, sweep_sessions
+from node.scenario.procs import sweep_sessions, wait_sessions_empty
 from node.scenario.progress import ProgressDisplay
 from node.scenario.report import CheckResult, RunReport
 from node.scenario.setup import Setup, open_setup
 
 logger = logging.getLogger(__name__)
+
+EXIT_GRACE_S = 5.0
+"""How long a node's own helper processes may outlive it before they count as left behind."""
 
 
 class RunnerError(ScenarioError):
@@ -57,7 +60,7 @@ def run_scenario(
             report = _play(plan, setup, options, clock, seed)
         finally:
             setup.fleet.stop_all()
-            left = find_session_members(setup.fleet.sessions)
+            left = wait_sessions_empty(setup.fleet.sessions, EXIT_GRACE_S)
             sweep_sessions(setup.fleet.sessions)
             setup.close()
     report.figures["processes_left"] = len(left)

@@ -8,7 +8,12 @@ import time
 from pathlib import Path
 
 from node.scenario.links import NamespaceLinks
-from node.scenario.procs import find_session_members, read_session, sweep_sessions
+from node.scenario.procs import (
+    find_session_members,
+    read_session,
+    sweep_sessions,
+    wait_sessions_empty,
+)
 
 CHILD = "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); time.sleep(60)"  # noqa: E501
 
@@ -26,10 +31,7 @@ def test_procs_sweep_kills_a_session_and_its_orphans() -> None:
         orphans = find_session_members([leader.pid])
         assert len(orphans) == 1 and orphans[0] != leader.pid
         assert sweep_sessions([leader.pid]) == orphans
-        deadline = time.monotonic() + 10
-        while find_session_members([leader.pid]) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert find_session_members([leader.pid]) == []
+        assert wait_sessions_empty([leader.pid], 10.0) == []
     finally:
         if leader.poll() is None:
             leader.kill()
