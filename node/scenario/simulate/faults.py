@@ -69,6 +69,18 @@ def get_schedule_end_ms(manifest: Manifest) -> int:
     return max(ends, default=0)
 
 
+SETTLE_MS = 5_000
+"""A run with perturbations is neither done nor judged before this long after the last one
+ends (its duration is stretched to cover it): a run ending at a heal or with a node still down
+would show nothing of the recovery."""
+
+
+def get_settled_ms(manifest: Manifest) -> int:
+    """When the schedule has played out and the network had time to settle (0: no schedule)."""
+    end_ms = get_schedule_end_ms(manifest)
+    return end_ms + SETTLE_MS if end_ms else 0
+
+
 @dataclass
 class NodeStatus:
     """Whether each node runs, is paused (and what waits for it) or is cut off."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from node.scenario.report import HeightSample
 from node.scenario.simulate.events import Probe
-from node.scenario.simulate.faults import MS_PER_S, get_schedule_end_ms
+from node.scenario.simulate.faults import MS_PER_S, get_settled_ms
 from node.sim.events import External
 
 if TYPE_CHECKING:
@@ -20,11 +20,11 @@ PROBE_MS = 1_000
 class Progress:
     """Samples and stop decisions of one run."""
 
-    __slots__ = ("_joined", "_schedule_end_ms", "_sim", "samples")
+    __slots__ = ("_done_after_ms", "_joined", "_sim", "samples")
 
     def __init__(self, sim: ScenarioSimulation) -> None:
         self._sim = sim
-        self._schedule_end_ms = get_schedule_end_ms(sim.world.manifest)
+        self._done_after_ms = get_settled_ms(sim.world.manifest)
         self._joined: set[int] = set()
         self.samples: list[HeightSample] = []
 
@@ -42,7 +42,7 @@ class Progress:
             if not sim.status.down[node.index]:
                 self.samples.append(HeightSample(t_s, spec.name, node.state.chain.height))
         self._let_joiners_bond()
-        if manifest.timing.stop_when_done and sim.now >= self._schedule_end_ms:
+        if manifest.timing.stop_when_done and sim.now >= self._done_after_ms:
             sim.done = self._all_checks_pass()
         sim.queue.push(sim.now + PROBE_MS, 0, External(Probe()))
 

@@ -11,6 +11,7 @@ from consensus.bft.events import AggregationsDone, EvidenceFound, Finalized, Pro
 from consensus.bft.state import new_consensus_state
 from consensus.block import Block
 from consensus.ledger import get_ready_tasks, process_aggregations
+from consensus.state import ChainState
 from consensus.transactions import ModelDelta
 from node.scenario.manifest import Action, Byzantine
 from node.scenario.simulate.events import (
@@ -26,7 +27,7 @@ from node.scenario.simulate.faults import (
     NodeStatus,
     build_controls,
     build_partitions,
-    get_schedule_end_ms,
+    get_settled_ms,
     to_ms,
 )
 from node.scenario.simulate.learning import Learning, Outcome
@@ -46,9 +47,8 @@ from node.sim.verifier import CachingVerifier
 
 AGGREGATION_MS = 5
 """Virtual time a node's aggregation takes before its engine hears the result."""
-SETTLE_MS = 5_000
-"""A run ends no earlier than this long after its last perturbation is undone: a node still
-down at the end (a ``[short]`` duration cutting a perturbation off) could not be judged."""
+SHARED_STATES = 64
+"""Post-aggregation states kept for sharing between nodes (see ``_share_chain``)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,7 @@ class ScenarioSimulation(Simulation):
         self.rewards: dict[bytes, int] = {}
         self.accepted: dict[bytes, int] = {}
         self._settled: set[int] = set()
+        self._aggregated: dict[tuple[int, AggregationsDone], tuple[ChainState, ChainState]] = {}
         self._ticks = random.Random(f"ticks/{world.seed}")
         self.done = False
 
@@ -105,7 +106,7 @@ class ScenarioSimulation(Simulation):
         self.queue.push(0, 0, External(Probe()))
         for index in range(len(self.nodes)):
             self.record_models(index)
-        end_ms = max(to_ms(manifest.timing.duration_s), get_schedule_end_ms(manifest) + SETTLE_MS)
+        end_ms = max(to_ms(manifest.timing.duration_s), get_settled_ms(manifest))
         while self.queue and not self.done:
             due = self.queue.peek_time()
             if due is None or due > end_ms:
@@ -190,7 +191,9 @@ class ScenarioSimulation(Simulation):
         if isinstance(payload, TxGossip):
             self.txs.on_tx(index, payload)
         elif isinstance(payload, AggregationReady):
+            before = node.state.chain
             self.feed(node, payload.done, True)
+            self._share_chain(node, before, payload.done)
             self.record_models(index)
             self.training.maybe_start(index)
         elif isinstance(payload, TrainingDue):
@@ -208,6 +211,23 @@ class ScenarioSimulation(Simulation):
             raise UnsupportedEffectError(f"no handler for {type(payload).__name__}")
 
     # ---- learning bookkeeping -----------------------------------------------------------
+
+    def _share_chain(self, node: SimNode, before: ChainState, done: AggregationsDone) -> None:
+        """Nodes that settle the same aggregations on the same state share the resulting state
+        object: ``process_aggregations`` is a pure function, so it is equal anyway, and the
+        engine's block memo (keyed by state identity) then applies each next block once for all
+        nodes instead of once per node."""
+        after = node.state.chain
+        if after is before:
+            return
+        key = (id(before), done)
+        shared = self._aggregated.get(key)
+        if shared is not None and shared[0] is before:
+            node.state = replace(node.state, chain=shared[1])
+            return
+        if len(self._aggregated) >= SHARED_STATES:
+            del self._aggregated[next(iter(self._aggregated))]
+        self._aggregated[key] = (before, after)  # holding ``before`` keeps its id unique
 
     def _settle(self, height: int, outcomes: list[Outcome]) -> None:
         """Count rewards and accepted deltas once per aggregated height."""
