@@ -30,6 +30,7 @@ from node.scenario.netns_plan import (
 __all__ = ["NetnsError", "NetnsLab", "NetnsUnavailableError", "remove_stale_labs"]
 
 logger = logging.getLogger(__name__)
+_NO_IPV6 = ("net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
 
 
 class NetnsLab:
@@ -133,6 +134,9 @@ class NetnsLab:
         plan, name = self.plan, self.plan.namespace(i)
         run_command(["ip", "netns", "add", name])
         run_command(["ip", "-n", name, "link", "set", "lo", "up"])
+        with contextlib.suppress(NetnsError):  # no IPv6 on the host: nothing to turn off
+            # The cuts are IPv4 rules: no IPv6 (not even link-local) may bypass them.
+            run_command(["ip", "netns", "exec", name, "sysctl", "-qw", *_NO_IPV6])
         hub = ["ip", "-n", plan.hub]
         run_command([*hub, "link", "add", f"n{i}", "type", "veth", "peer", "eth0", "netns", name])
         run_command([*hub, "link", "set", f"n{i}", "master", "br0", "up"])

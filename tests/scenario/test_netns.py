@@ -105,6 +105,8 @@ def test_netns_close_leaves_nothing_behind() -> None:
     lab = NetnsLab(new_run_id(), 2)
     with lab:
         names = lab.plan.namespaces
+        addrs = run_command([*lab.command_prefix(0), "ip", "-o", "addr", "show", "dev", "eth0"])
+        assert f"inet {lab.ip_of(0)}/24" in addrs and "inet6" not in addrs  # no IPv6 bypass
         assert set(names) <= set(run_command(["ip", "netns", "list"]).split())
     listed = run_command(["ip", "netns", "list"]).split()
     assert not set(names) & set(listed)
