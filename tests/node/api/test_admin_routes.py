@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import trio
+import trio.testing
 
 from node.api import ApiApp, ApiClient, request_in_memory
 from node.api.errors import BadRequestError
@@ -16,7 +18,7 @@ from node.chain_node import ChainNode
 from node.network.memory import MemoryHub
 from node.network.peer_id import compute_peer_id
 from node.network.values import BlockList
-from tests.node.api.cluster import KEYS, ServedNode, make_node
+from tests.node.api.cluster import KEYS, ServedNode, make_node, wait_for_height
 from tests.node.api.test_api_node import check_shape
 
 JSON = ("content-type", "application/json")
@@ -121,3 +123,37 @@ def test_admin_client_over_a_real_socket(tmp_path: Path) -> None:
         assert client.put_blocked_peers([], all_=False) == {"peers": [], "all": False}
         with pytest.raises(BadRequestError, match="peer id"):
             client.put_blocked_peers(["not base58 0"], all_=False)
+
+
+async def test_admin_disconnect_and_heal_a_validator_of_a_running_chain(
+    tmp_path: Path, autojump_clock: trio.testing.MockClock
+) -> None:
+    """What a scenario runner does on loopback: cut v3 off through the API (it blocks all,
+    the others block it), see the others finalize without it, heal, see it catch up."""
+    hub = MemoryHub(latency_s=0.002)
+    nodes = [make_node(hub, k, tmp_path / f"n{i}", KEYS) for i, k in enumerate(KEYS)]
+    apps = [ApiApp(node) for node in nodes]
+    async with trio.open_nursery() as nursery:
+        for node in nodes:
+            await nursery.start(node.run)
+        with trio.fail_after(60):
+            await wait_for_height(nodes[3], 2)
+        ids = [(await request_in_memory(app, "GET", "/status")).json()["peer_id"] for app in apps]
+        assert await put(apps[3], {"peers": [], "all": True}) == 200
+        for app in apps[:3]:
+            assert await put(app, {"peers": [ids[3]], "all": False}) == 200
+        with trio.fail_after(10):
+            while nodes[3].network.connected_peers():
+                await trio.sleep(0.05)
+        cut_at = nodes[3].get_chain_state().height
+        with trio.fail_after(60):
+            await wait_for_height(nodes[0], cut_at + 3)
+        assert nodes[3].get_chain_state().height <= cut_at + 1
+        status = (await request_in_memory(apps[0], "GET", "/status")).json()
+        assert status["peers"] == 2
+        for app in apps:
+            assert await put(app, {"peers": [], "all": False}) == 200
+        with trio.fail_after(60):
+            await wait_for_height(nodes[3], nodes[0].get_chain_state().height)
+        assert len(nodes[3].network.connected_peers()) == 3
+        nursery.cancel_scope.cancel()
