@@ -7,7 +7,6 @@ out (a node would not start or answer, no free ports, network namespaces unavail
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 from pathlib import Path
@@ -105,21 +104,16 @@ def _run(manifest: Manifest, options: RunOptions) -> RunReport:
 
 
 def _simulate(manifest: Manifest, seed: int, short: bool) -> RunReport:
-    """``node.scenario.simulate.simulate_manifest(manifest, seed) -> RunReport``."""
-    module = importlib.import_module("node.scenario.simulate")
-    simulate_manifest = getattr(module, "simulate_manifest", None)
-    if simulate_manifest is None:
-        fail("--simulate is not available in this build", ExitCode.UNAVAILABLE)
+    """The deterministic in-process mode (``node.scenario.simulate``)."""
+    from node.scenario.simulate import simulate_manifest
+
     plan = manifest.shortened() if short else manifest
     try:
-        result = simulate_manifest(plan, seed)
+        return simulate_manifest(plan, seed, short=short)
     except ManifestError as exc:
         fail(str(exc), ExitCode.CONFIG)
     except ScenarioError as exc:
         fail(str(exc), ExitCode.FAILURE)
-    if not isinstance(result, RunReport):
-        fail("the simulator returned no run report", ExitCode.FAILURE)
-    return result
 
 
 def _write(result: RunReport, directory: Path) -> None:
