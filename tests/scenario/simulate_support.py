@@ -30,3 +30,10 @@ def node_of(report: RunReport, name: str) -> NodeObservation:
 
 def describe_failures(report: RunReport) -> str:
     return "; ".join(f"{c.name}: {c.detail}" for c in report.checks if not c.passed)
+
+
+def figure(report: RunReport, key: str) -> float:
+    """A numeric summary figure of ``report``."""
+    value = report.figures[key]
+    assert isinstance(value, int | float), f"{key} = {value!r} is not a number"
+    return value

@@ -7,7 +7,13 @@ from __future__ import annotations
 import pytest
 
 from node.scenario.manifest import Action
-from tests.scenario.simulate_support import SHIPPED, describe_failures, node_of, short_report
+from tests.scenario.simulate_support import (
+    SHIPPED,
+    describe_failures,
+    figure,
+    node_of,
+    short_report,
+)
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -17,8 +23,8 @@ def test_simulate_shipped_scenario_passes_short(name: str) -> None:
     assert report.short
     assert report.passed, describe_failures(report)
     assert report.versions[0].version == 0
-    assert report.figures["safety_violations"] == 0
-    assert report.figures["rejected_honest_inputs"] == 0
+    assert figure(report, "safety_violations") == 0
+    assert figure(report, "rejected_honest_inputs") == 0
 
 
 def test_simulate_report_records_every_node_and_progress() -> None:
@@ -41,7 +47,7 @@ def test_simulate_double_signer_is_slashed_and_equivocator_is_not() -> None:
     assert double.bonded_end < double.bonded_start
     assert not double.validator_at_end
     assert not equivocator.slashed
-    assert report.figures["evidence"] > 0
+    assert figure(report, "evidence") > 0
 
 
 def test_simulate_churn_nodes_restart_and_catch_up() -> None:

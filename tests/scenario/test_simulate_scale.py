@@ -9,7 +9,7 @@ import pytest
 
 from node.scenario.parse import parse_manifest
 from node.scenario.simulate import SimulateError, simulate_manifest
-from tests.scenario.simulate_support import describe_failures, node_of
+from tests.scenario.simulate_support import describe_failures, figure, node_of
 
 SCALE_52: dict[str, Any] = {
     "name": "scale-52",
@@ -41,10 +41,10 @@ def test_simulate_52_nodes_with_every_byzantine_role_and_a_partition() -> None:
     assert node_of(report, "v20").starts == 2
     withholder = node_of(report, "hold")
     assert withholder.accepted_deltas == 0  # its payloads are never available
-    assert report.figures["deltas_unavailable"] > 0
-    assert report.figures["spam_rejected"] > 0
-    assert report.figures["spam_admitted"] == 0
-    assert node_of(report, "late").height >= report.figures["final_height"] - 3
+    assert figure(report, "deltas_unavailable") > 0
+    assert figure(report, "spam_rejected") > 0
+    assert figure(report, "spam_admitted") == 0
+    assert node_of(report, "late").height >= figure(report, "final_height") - 3
     assert node_of(report, "full").height > 0 and not node_of(report, "full").validator_at_end
 
 
