@@ -44,7 +44,7 @@ def test_simulate_52_nodes_with_every_byzantine_role_and_a_partition() -> None:
     assert figure(report, "deltas_unavailable") > 0
     assert figure(report, "spam_rejected") > 0
     assert figure(report, "spam_admitted") == 0
-    assert node_of(report, "late").height >= figure(report, "final_height") - 3
+    assert node_of(report, "late").height >= figure(report, "final_height_max") - 3
     assert node_of(report, "full").height > 0 and not node_of(report, "full").validator_at_end
 
 

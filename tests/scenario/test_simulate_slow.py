@@ -50,4 +50,4 @@ def test_simulate_21_validators_reach_30_versions() -> None:
     }
     report = simulate_manifest(parse_manifest(raw), 1)
     assert report.passed, describe_failures(report)
-    assert figure(report, "versions") >= 30
+    assert figure(report, "model_versions") >= 30

@@ -56,7 +56,7 @@ def observe_nodes(sim: ScenarioSimulation) -> list[NodeObservation]:
                 validator_at_end=address in reference.validators,
                 perturbed=sim.status.perturbed[index],
                 starts=sim.status.starts[index],
-                balance_gain=end.balance - start.balance,
+                balance_gain=end.total - start.total,
                 delta_rewards=sim.rewards.get(address, 0),
                 accepted_deltas=sim.accepted.get(address, 0),
             )
@@ -116,34 +116,46 @@ def compute_figures(
     versions: list[VersionPoint],
     finality: list[FinalityPoint],
 ) -> dict[str, float | int | str | None]:
+    """The summary numbers, named as the process runner names them, plus the simulator's."""
     target = sim.world.manifest.checks.target_accuracy
-    measured = [v for v in versions if v.accuracy is not None]
+    measured = [v.accuracy for v in versions if v.accuracy is not None]
     reached = next(
-        (v for v in measured if target is not None and (v.accuracy or 0) >= target), None
+        (v for v in versions if target is not None and (v.accuracy or 0) >= target), None
     )
-    final_height = max((n.height for n in nodes if n.honest), default=0)
+    heights = [n.height for n in nodes if n.honest] or [0]
     latencies = [f.latency_ms for f in finality]
-    violations = sim.checker.violations
+    duration_s = sim.now / MS_PER_S
     figures: dict[str, float | int | str | None] = {
-        "final_height": final_height,
+        "final_height_max": max(heights),
+        "final_height_min": min(heights),
+        "blocks_per_s": round(max(heights) / duration_s, 3) if duration_s > 0 else None,
         "finality_p50_ms": _percentile(latencies, 0.5),
         "finality_p99_ms": _percentile(latencies, 0.99),
-        "rounds_per_height": round(sim.stats.get_rounds_per_height(final_height), 4),
-        "versions": max((v.version for v in versions), default=0),
-        "best_accuracy": max((v.accuracy or 0.0 for v in measured), default=None),
+        "rounds_per_height": round(sim.stats.get_rounds_per_height(max(heights)), 3),
+        "model_versions": max((v.version for v in versions), default=0),
+        "best_accuracy": round(max(measured), 4) if measured else None,
+        "target_accuracy": target,
         "target_version": reached.version if reached else None,
-        "target_s": reached.t_s if reached else None,
+        "seconds_to_target": reached.t_s if reached else None,
         "nodes": len(nodes),
-        "virtual_s": sim.now / MS_PER_S,
-        "events": sim.trace.events,
+        "restarts": sum(max(0, n.starts - 1) for n in nodes),
+        "duration_s": round(duration_s, 3),
+        **_simulator_figures(sim),
+    }
+    return figures
+
+
+def _simulator_figures(sim: ScenarioSimulation) -> dict[str, float | int | str | None]:
+    violations = sim.checker.violations
+    return {
         "trace_hash": sim.trace.hexdigest(),
+        "events": sim.trace.events,
         "messages_sent": sim.stats.sent,
         "messages_dropped": sim.stats.dropped,
         "evidence": len(sim.stats.evidence),
         "safety_violations": sum(v.kind.is_safety for v in violations),
         "other_violations": sum(not v.kind.is_safety for v in violations),
         "rejected_honest_inputs": sim.stats.rejected_honest,
+        "deltas_submitted": sum(t.submitted for t in sim.training.trainers.values()),
+        **sim.txs.counters,
     }
-    figures.update(sim.txs.counters)
-    figures["deltas_submitted"] = sum(t.submitted for t in sim.training.trainers.values())
-    return figures

@@ -31,7 +31,7 @@ def simulate_manifest(manifest: Manifest, seed: int, *, short: bool = False) -> 
         manifest.name,
         seed,
         report.duration_s,
-        report.figures.get("final_height"),
+        report.figures.get("final_height_max"),
         report.passed,
     )
     return report
