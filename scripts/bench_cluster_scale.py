@@ -2,8 +2,9 @@
 
 Runs consensus-only clusters (training off) of growing size on loopback through the scenario
 runner for a fixed time each, and writes JSON: per size the blocks finalized per second over
-the timed window, finality latency p50/p99 (the nodes' own proposal-to-final figures), rounds
-per height, and whether every node kept finalizing.
+the timed window (after a warm-up in which peers connect), finality latency p50/p99 (the
+nodes' own proposal-to-final figures), rounds per height, and whether every node kept
+finalizing.
 
     .venv/bin/python scripts/bench_cluster_scale.py --sizes 4,7,14,21 --duration 60 \
         --out reports/bench_cluster_scale.json
@@ -33,12 +34,13 @@ def scale_manifest(size: int, duration_s: float) -> Manifest:
     )
 
 
-def window_rate(report: RunReport) -> float | None:
-    """Blocks per second over the timed window (first to last height sample of each node,
-    the median over nodes)."""
+def window_rate(report: RunReport, warmup_s: float) -> float | None:
+    """Blocks per second over the timed window (first to last height sample of each node
+    after the warm-up, the median over nodes)."""
     by_node: dict[str, list[tuple[float, int]]] = {}
     for sample in report.heights:
-        by_node.setdefault(sample.node, []).append((sample.t_s, sample.height))
+        if sample.t_s >= warmup_s:
+            by_node.setdefault(sample.node, []).append((sample.t_s, sample.height))
     rates = sorted(
         (s[-1][1] - s[0][1]) / (s[-1][0] - s[0][0])
         for s in by_node.values()
@@ -47,14 +49,14 @@ def window_rate(report: RunReport) -> float | None:
     return round(rates[len(rates) // 2], 3) if rates else None
 
 
-def bench_size(size: int, duration_s: float, workdir: Path) -> dict[str, Any]:
+def bench_size(size: int, duration_s: float, warmup_s: float, workdir: Path) -> dict[str, Any]:
     started = time.monotonic()
     options = RunOptions(workdir=workdir, serve_timeout_s=600.0, node_log_level="warning")
-    report = run_scenario(scale_manifest(size, duration_s), options)
+    report = run_scenario(scale_manifest(size, warmup_s + duration_s), options)
     heights = [n.height for n in report.nodes]
     return {
         "nodes": size,
-        "blocks_per_s": window_rate(report),
+        "blocks_per_s": window_rate(report, warmup_s),
         "finality_p50_ms": report.figures.get("finality_p50_ms"),
         "finality_p99_ms": report.figures.get("finality_p99_ms"),
         "rounds_per_height": report.figures.get("rounds_per_height"),
@@ -62,6 +64,7 @@ def bench_size(size: int, duration_s: float, workdir: Path) -> dict[str, Any]:
         "height_max": max(heights),
         "finalizing": report.passed,
         "failed_checks": [c.name for c in report.checks if not c.passed],
+        "warmup_s": warmup_s,
         "timed_s": duration_s,
         "wall_s": round(time.monotonic() - started, 1),
     }
@@ -71,12 +74,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="4,7,14,21")
     parser.add_argument("--duration", type=float, default=60.0, help="Timed seconds per size.")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=30.0,
+        help="Seconds before the timed window (peers connect).",
+    )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/deltachain-bench-scale"))
     parser.add_argument("--out", type=Path, default=Path("reports/bench_cluster_scale.json"))
     args = parser.parse_args()
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
-        result = bench_size(size, args.duration, args.workdir / f"n{size}-{int(time.time())}")
+        workdir = args.workdir / f"n{size}-{int(time.time())}"
+        result = bench_size(size, args.duration, args.warmup, workdir)
         print(json.dumps(result))
         results.append(result)
         args.out.parent.mkdir(parents=True, exist_ok=True)
