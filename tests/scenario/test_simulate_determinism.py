@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from node.scenario.report import RunReport
 from node.scenario.simulate import simulate_manifest, simulate_seeds
 from tests.scenario.simulate_support import load_shipped, short_report
 
@@ -20,3 +30,25 @@ def test_simulate_seeds_differ_in_trace_but_all_pass() -> None:
     hashes = {r.figures["trace_hash"] for r in reports}
     hashes.add(short_report("baseline-4", 1).figures["trace_hash"])
     assert len(hashes) == 3
+
+
+def _digest(report: RunReport) -> str:
+    return hashlib.sha256(json.dumps(report.to_json(), sort_keys=True).encode()).hexdigest()
+
+
+CHILD = """
+import hashlib, json
+from tests.scenario.simulate_support import short_report
+report = short_report("join-late", 1)
+print(hashlib.sha256(json.dumps(report.to_json(), sort_keys=True).encode()).hexdigest())
+"""
+
+
+@pytest.mark.multiprocess
+def test_simulate_report_does_not_depend_on_the_process_hash_seed() -> None:
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD], cwd=root, env=env, capture_output=True, text=True, check=True
+    )
+    assert child.stdout.strip() == _digest(short_report("join-late", 1))
