@@ -4,16 +4,13 @@ the manifest's perturbations, all in virtual time on one deterministic event que
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, replace
 
 from consensus.bft.events import AggregationsDone, EvidenceFound, Finalized, ProposalMessage
-from consensus.bft.state import new_consensus_state
 from consensus.block import Block
-from consensus.ledger import get_ready_tasks, process_aggregations
 from consensus.state import ChainState
 from consensus.transactions import ModelDelta
-from node.scenario.manifest import Action, Byzantine
+from node.scenario.manifest import Byzantine
 from node.scenario.simulate.events import (
     AggregationReady,
     Control,
@@ -31,6 +28,7 @@ from node.scenario.simulate.faults import (
     to_ms,
 )
 from node.scenario.simulate.learning import Learning, Outcome
+from node.scenario.simulate.lifecycle import Lifecycle
 from node.scenario.simulate.pool import NodePool
 from node.scenario.simulate.progress import Progress
 from node.scenario.simulate.training import TrainingService
@@ -39,7 +37,7 @@ from node.scenario.simulate.world import TASK_ID, World, build_nodes
 from node.sim.byzantine import Outgoing
 from node.sim.config import NetworkConfig, SimConfig
 from node.sim.errors import UnsupportedEffectError
-from node.sim.events import Deliver, External, GossipTick, LocalInput, SimEvent, Start
+from node.sim.events import Deliver, External, LocalInput, SimEvent
 from node.sim.node import SimNode
 from node.sim.queue import Scheduled
 from node.sim.runner import Simulation
@@ -87,6 +85,7 @@ class ScenarioSimulation(Simulation):
         self.txs = TxService(self)
         self.training = TrainingService(self)
         self.progress = Progress(self)
+        self.lifecycle = Lifecycle(self)
         self.model_hashes: list[dict[int, bytes]] = [{} for _ in nodes]
         self.versions: dict[int, VersionRecord] = {}
         self.final_ms: dict[int, int] = {}
@@ -95,7 +94,6 @@ class ScenarioSimulation(Simulation):
         self.accepted: dict[bytes, int] = {}
         self._settled: set[int] = set()
         self._aggregated: dict[tuple[int, AggregationsDone], tuple[ChainState, ChainState]] = {}
-        self._ticks = random.Random(f"ticks/{world.seed}")
         self.done = False
 
     def run_scenario(self) -> None:
@@ -120,8 +118,11 @@ class ScenarioSimulation(Simulation):
 
     def process_event(self, item: Scheduled[SimEvent]) -> None:
         event, index = item.event, item.node
-        if isinstance(event, External) and isinstance(event.payload, Probe | Control):
-            self._on_global(event.payload)
+        if isinstance(event, External) and isinstance(event.payload, Probe):
+            self.progress.on_probe()
+            return
+        if isinstance(event, External) and isinstance(event.payload, Control):
+            self.lifecycle.on_control(event.payload)
             return
         if self.status.down[index]:
             return
@@ -187,6 +188,7 @@ class ScenarioSimulation(Simulation):
 
     def on_external(self, node: SimNode, event: External) -> None:
         payload, index = event.payload, node.index
+        self.trace.record(self.now, index, b"ext", type(payload).__name__.encode())
         incarnation = self.status.starts[index]
         if isinstance(payload, TxGossip):
             self.txs.on_tx(index, payload)
@@ -247,61 +249,3 @@ class ScenarioSimulation(Simulation):
         self.model_hashes[index].setdefault(task.version, task.model_hash)
         if task.version not in self.versions and self.world.manifest.nodes[index].is_honest:
             self.versions[task.version] = VersionRecord(chain.height, self.now, task.model_hash)
-
-    # ---- perturbations ------------------------------------------------------------------
-
-    def _on_global(self, payload: Probe | Control) -> None:
-        if isinstance(payload, Probe):
-            self.progress.on_probe()
-            return
-        index, status = payload.node, self.status
-        self.trace.record(self.now, index, b"control", b"%d" % payload.begin)
-        if payload.action is None or (status.is_crash(payload.action) and not payload.begin):
-            self._boot(index, restart=payload.action is not None)
-            return
-        status.perturbed[index] = True
-        if status.is_crash(payload.action):
-            status.down[index] = True
-        elif payload.action is Action.PAUSE:
-            if payload.begin:
-                status.held[index] = []
-            else:
-                for item in status.held.pop(index, []):
-                    self.queue.push(self.now, item.node, item.event)
-        elif payload.begin:
-            status.cut.add(index)
-        else:
-            status.cut.discard(index)
-
-    def _boot(self, index: int, restart: bool) -> None:
-        """Start (or restart from its persisted state) node ``index``."""
-        if restart:
-            self._recover(index)
-        status = self.status
-        status.down[index] = False
-        status.starts[index] += 1
-        incarnation = status.starts[index]
-        self.queue.push(self.now, index, Start())
-        self.queue.push(
-            self.now + self._ticks.randrange(self.config.gossip_interval_ms), index, GossipTick()
-        )
-        self.queue.push(self.now + RESEND_MS, index, External(ResendTick(incarnation)))
-        if index in self.spammers:
-            self.queue.push(self.now + SPAM_MS, index, External(SpamTick(incarnation)))
-        self.training.reset(index)
-        self.training.maybe_start(index)
-
-    def _recover(self, index: int) -> None:
-        """What a restarted node rebuilds: final state (finishing interrupted aggregations),
-        the last commit; an empty mempool and a fresh engine round."""
-        node = self.nodes[index]
-        chain = node.state.chain
-        ready = get_ready_tasks(chain)
-        if ready:
-            results = tuple(self.learning.aggregate(chain.tasks[t]).result for t in ready)
-            chain = process_aggregations(chain, results)
-        state = new_consensus_state(chain, self.world.keys[index].address, self.verifier)
-        last_commit = node.blocks[-1].commit if node.blocks else None
-        node.restart(replace(state, last_commit=last_commit))
-        self.pools[index].reset(chain)
-        self.record_models(index)
