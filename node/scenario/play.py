@@ -177,8 +177,8 @@ class Play:
             return True
         if reference is None:
             return False
-        validators = fetch_validators(reference.fetch) or frozenset() if joiners else frozenset()
-        tombstoned = fetch_tombstoned(reference.fetch) or frozenset() if signers else frozenset()
+        validators = (fetch_validators(reference.fetch) or frozenset()) if joiners else frozenset()
+        tombstoned = (fetch_tombstoned(reference.fetch) or frozenset()) if signers else frozenset()
         return all(names[j].address in validators for j in joiners) and all(
             names[s].address in tombstoned for s in signers
         )
