@@ -11,6 +11,7 @@ from consensus.block import Block
 from consensus.state import ChainState
 from consensus.transactions import ModelDelta
 from node.scenario.manifest import Byzantine
+from node.scenario.simulate.errors import SimulateError
 from node.scenario.simulate.events import (
     AggregationReady,
     Control,
@@ -64,7 +65,8 @@ class ScenarioSimulation(Simulation):
     def __init__(self, world: World) -> None:
         manifest = world.manifest
         verifier = CachingVerifier()
-        nodes = build_nodes(world, verifier)
+        pools = [NodePool(world.chain, verifier) for _ in manifest.nodes]
+        nodes = build_nodes(world, verifier, pools)
         config = SimConfig(
             validators=len(nodes),
             heights=1,
@@ -74,9 +76,7 @@ class ScenarioSimulation(Simulation):
         super().__init__(config, world.seed, world.genesis.params, nodes=nodes)
         self.verifier = verifier
         self.world = world
-        self.pools = [NodePool(world.chain, verifier) for _ in nodes]
-        for node, pool in zip(nodes, self.pools, strict=True):
-            node.mempool = pool
+        self.pools = pools
         self.learning = Learning(manifest.task.model, world.initial_weights)
         self.status = NodeStatus(len(nodes))
         self.spammers = {
@@ -98,6 +98,8 @@ class ScenarioSimulation(Simulation):
 
     def run_scenario(self) -> None:
         """Play the manifest until its duration, or until every check passes (stop_when_done)."""
+        if self.trace.events:
+            raise SimulateError("a ScenarioSimulation runs once; build a new one to run again")
         manifest = self.world.manifest
         for time_ms, control in build_controls(manifest):
             self.queue.push(time_ms, control.node, External(control))

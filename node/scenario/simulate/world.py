@@ -73,8 +73,8 @@ def build_world(manifest: Manifest, seed: int) -> World:
     )
 
 
-def build_nodes(world: World, verifier: CachingVerifier) -> list[SimNode]:
-    """One simulated node per manifest node, each with the real mempool."""
+def build_nodes(world: World, verifier: CachingVerifier, pools: list[NodePool]) -> list[SimNode]:
+    """One simulated node per manifest node, proposing from its mempool in ``pools``."""
     choices = random.Random(f"choices/{world.seed}")
     count = len(world.keys)
     chain_id = world.chain.chain_id
@@ -85,5 +85,5 @@ def build_nodes(world: World, verifier: CachingVerifier) -> list[SimNode]:
         signer = Signer(key, guarded=policy is None)
         behaviour = make_behaviour(policy, signer, chain_id, peers, choices)
         state = new_consensus_state(world.chain, key.address, verifier)
-        nodes.append(SimNode(index, state, behaviour, NodePool(world.chain, verifier)))
+        nodes.append(SimNode(index, state, behaviour, pools[index]))
     return nodes
