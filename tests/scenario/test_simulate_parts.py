@@ -3,18 +3,23 @@ the data-availability model and the proposer's mempool limits."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from consensus.ledger import process_transaction
 from consensus.ledger.devnet import sign_transaction
 from consensus.transactions import Transfer
+from ml.attacks import little_is_enough
+from ml.codec.delta import decode_delta
 from ml.snapshot import compute_model_hash
+from ml.types import Float32Array
 from node.genesis_file import load_genesis
 from node.mempool import MempoolError
-from node.scenario.manifest import Action
+from node.scenario.manifest import Action, Attack
 from node.scenario.materialize import loopback_addressing, materialize
 from node.scenario.parse import parse_manifest
 from node.scenario.simulate.events import Control
@@ -26,6 +31,7 @@ from node.scenario.simulate.faults import (
 )
 from node.scenario.simulate.learning import Learning
 from node.scenario.simulate.pool import NodePool
+from node.scenario.simulate.trainer import compute_delta_payload, load_shard, make_trainers
 from node.scenario.simulate.world import TASK_ID, build_world
 from node.sim.verifier import CachingVerifier
 from node.storage.layout import compute_genesis_hash
@@ -103,3 +109,26 @@ def test_simulate_pool_refuses_invalid_and_reaps_in_nonce_order() -> None:
     assert pool.get_pending_local() == txs[1:]
     pool.reset(chain)
     assert pool.pick(chain) == () and pool.get_pending_local() == []
+
+
+def test_simulate_attacks_transform_the_trained_delta_like_the_node_trainer() -> None:
+    manifest = parse_manifest({"name": "attacks", "node": [{"name": "v", "count": 4}]})
+    world = build_world(manifest, 3)
+    learning = Learning(manifest.task.model, world.initial_weights)
+    model_hash = compute_model_hash(world.initial_weights)
+    honest = make_trainers(world)[0]
+
+    def delta(attack: Attack) -> Float32Array:
+        trainer = replace(honest, spec=replace(honest.spec, attack=attack))
+        return decode_delta(compute_delta_payload(trainer, 0, model_hash, learning).payload).values
+
+    plain = delta(Attack.NONE)
+    assert np.array_equal(delta(Attack.SIGN_FLIP), -plain)
+    assert np.allclose(delta(Attack.SCALED), 10.0 * plain, rtol=1e-6)
+    assert np.array_equal(delta(Attack.ALIE), plain)  # nothing accepted yet: its honest delta
+    rows = (plain, 0.5 * plain, 2.0 * plain)
+    learning.accepted_by_model[model_hash] = rows
+    expected = little_is_enough(np.stack(rows), 4, 1)
+    assert np.array_equal(delta(Attack.ALIE), expected)
+    flipped = load_shard(honest.config, Attack.LABEL_FLIP)
+    assert np.array_equal(flipped.y, 9 - honest.shard.y)
