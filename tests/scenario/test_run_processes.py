@@ -26,7 +26,8 @@ SCENARIOS = Path(__file__).resolve().parents[2] / "configs" / "scenarios"
 def print_logs(workdir: Path) -> None:
     """The tail of every node log (pytest shows it when the test fails)."""
     for log in sorted(workdir.glob("net/*/node.log")):
-        tail = log.read_text(errors="replace").splitlines()[-15:]
+        lines = log.read_text(errors="replace").splitlines()
+        tail = [line for line in lines if not line.startswith("Failed to open")][-30:]
         print(f"---- {log}", *tail, sep="\n")
 
 
