@@ -103,7 +103,7 @@ def materialize(
         n.name: f"/ip4/{a.dial_host}/tcp/{a.p2p_port}/p2p/{compute_peer_id(seeds[n.name])}"
         for n, a in zip(manifest.nodes, addresses, strict=True)
     }
-    task, snapshot = build_task(_testnet_options(manifest))
+    task, snapshot = build_task(build_testnet_options(manifest))
     creator = keys[manifest.validators[0].name].address
     genesis = build_genesis(manifest, keys, GenesisTask(creator, task))
     layouts = []
@@ -169,7 +169,7 @@ def build_genesis(manifest: Manifest, keys: dict[str, KeyPair], task: GenesisTas
     )
 
 
-def _testnet_options(manifest: Manifest) -> TestnetOptions:
+def build_testnet_options(manifest: Manifest) -> TestnetOptions:
     task = manifest.task
     return TestnetOptions(
         validators=max(1, len(manifest.trainers)),

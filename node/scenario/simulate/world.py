@@ -19,7 +19,7 @@ from consensus.state import ChainState
 from ml.snapshot import decode_weights
 from ml.types import Float32Array
 from node.scenario.manifest import Byzantine, Manifest
-from node.scenario.materialize import _testnet_options, build_genesis, node_seed
+from node.scenario.materialize import build_genesis, build_testnet_options, node_seed
 from node.scenario.simulate.pool import NodePool
 from node.sim.byzantine import make_behaviour
 from node.sim.config import Policy
@@ -60,7 +60,7 @@ class World:
 def build_world(manifest: Manifest, seed: int) -> World:
     """Keys from ``node_seed``, the genesis of ``build_genesis`` and ``build_task``'s task."""
     keys = {n.name: KeyPair.from_seed(node_seed(manifest, seed, n.name)) for n in manifest.nodes}
-    task, snapshot = build_task(_testnet_options(manifest))
+    task, snapshot = build_task(build_testnet_options(manifest))
     creator = keys[manifest.validators[0].name].address
     genesis = build_genesis(manifest, keys, GenesisTask(creator, task))
     return World(
