@@ -18,7 +18,8 @@ class RunOptions:
     """Override the hard time limit (``stop_when_done`` still ends the run early)."""
     netns: bool = False
     workdir: Path | None = None
-    """Where the node homes go (kept); default a temporary directory removed at the end."""
+    """Where the node homes go (kept); default a temporary directory, removed after a run
+    that passed and kept (its path logged) after any other."""
     p2p_base_port: int | None = None
     api_base_port: int | None = None
     node_log_level: str = "info"

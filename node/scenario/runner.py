@@ -54,15 +54,32 @@ def run_scenario(
     if options.duration_s is not None:
         plan = replace(plan, timing=replace(plan.timing, duration_s=options.duration_s))
     seed = plan.seed if options.seed is None else options.seed
-    with _workdir(options.workdir) as workdir, _sigterm_raises():
-        setup = open_setup(plan, options, workdir, seed, secrets.token_hex(16))
-        try:
-            report = _play(plan, setup, options, clock, seed)
-        finally:
-            setup.fleet.stop_all()
-            left = wait_sessions_empty(setup.fleet.sessions, EXIT_GRACE_S)
-            sweep_sessions(setup.fleet.sessions)
-            setup.close()
+    workdir = options.workdir or Path(tempfile.mkdtemp(prefix="deltachain-run-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    passed = False
+    try:
+        with _sigterm_raises():
+            report = _run_in(plan, options, clock, seed, workdir)
+        passed = report.passed
+        return report
+    finally:
+        if options.workdir is None and passed:
+            shutil.rmtree(workdir, ignore_errors=True)
+        elif options.workdir is None:
+            logger.warning("the run did not pass: node homes and logs kept in %s", workdir)
+
+
+def _run_in(
+    plan: Manifest, options: RunOptions, clock: Clock, seed: int, workdir: Path
+) -> RunReport:
+    setup = open_setup(plan, options, workdir, seed, secrets.token_hex(16))
+    try:
+        report = _play(plan, setup, options, clock, seed)
+    finally:
+        setup.fleet.stop_all()
+        left = wait_sessions_empty(setup.fleet.sessions, EXIT_GRACE_S)
+        sweep_sessions(setup.fleet.sessions)
+        setup.close()
     report.figures["processes_left"] = len(left)
     report.checks.append(
         CheckResult("clean_shutdown", not left, f"left behind: {left}" if left else "no process")
@@ -106,19 +123,6 @@ def _settle(
         time.sleep(options.poll_s)
         play.poll(play.now())
         play.show(display, duration)
-
-
-@contextmanager
-def _workdir(given: Path | None) -> Iterator[Path]:
-    if given is not None:
-        given.mkdir(parents=True, exist_ok=True)
-        yield given
-        return
-    path = Path(tempfile.mkdtemp(prefix="deltachain-run-"))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 @contextmanager
