@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from node.api.client import ApiClient
 from node.scenario.control import Fleet
 from node.scenario.joiner import Joiner
 from node.scenario.manifest import Byzantine, Manifest
@@ -45,6 +46,8 @@ class Member:
     address: str
     honest: bool
     fetch: Fetch
+    client: ApiClient
+    """For writes (the token, when the API needs one)."""
 
 
 class Play:
@@ -118,6 +121,9 @@ class Play:
             self._sampled_at[name] = t
             self.heights.append(HeightSample(round(t, 3), name, status.height))
 
+    def member(self, name: str) -> Member:
+        return next(m for m in self.members if m.name == name)
+
     def reference(self) -> Member | None:
         """The honest node answering now, preferring one the schedule never touched."""
         touched = {p.node for p in self.manifest.perturbations}
@@ -135,7 +141,7 @@ class Play:
             status = self.statuses.get(joiner.name)
             if joiner.is_submitted or status is None or status.height < max(1, tip - 2):
                 continue
-            joiner.advance(self.fleet.node(joiner.name).client())
+            joiner.advance(self.member(joiner.name).client)
 
     def is_settled(self) -> bool:
         """Every honest node answers and is within ``catch_up_blocks`` of the tip."""

@@ -190,7 +190,10 @@ def open_setup(plan: Manifest, options: RunOptions, workdir: Path, seed: int, to
         else LoopbackLinks({x.name: x.peer_id for x in layouts}, clients)
     )
     fleet = Fleet(Cluster(nodes, log_level=options.node_log_level), links)
-    members = [Member(x.name, x.address, x.honest, make_fetch(clients[x.name])) for x in layouts]
+    members = [
+        Member(x.name, x.address, x.honest, make_fetch(clients[x.name]), clients[x.name])
+        for x in layouts
+    ]
     close = lab.close if lab is not None else (lambda: None)
     return Setup(plan, "netns" if lab else "processes", layouts, fleet, members, close)
 
