@@ -76,7 +76,7 @@ class Aggregator:
             outcomes.append(await self.aggregate_with_retry(effect.state, task))
         height = effect.finalized.block.height
         for outcome in outcomes:
-            self._record(outcome, effect.state.tasks[outcome.result.task_id], height)
+            self.record(outcome, effect.state.tasks[outcome.result.task_id], height)
         await self._inbox.send(AggregationsDone(height, tuple(o.result for o in outcomes)))
         self.aggregations += len(outcomes)
 
@@ -132,7 +132,8 @@ class Aggregator:
             TaskAggregation(task.task_id, accepted, model_hash), weights, contributions
         )
 
-    def _record(self, outcome: TaskOutcome, task: Task, height: int) -> None:
+    def record(self, outcome: TaskOutcome, task: Task, height: int) -> None:
+        """Store the new model version's record and its contributions (rewards, reasons)."""
         version = task.version + 1
         rows = [
             Contribution(c.tx_hash, c.sender, height, c.accepted, c.reward, c.reason)

@@ -145,6 +145,7 @@ class ChainNode:
                 txs = await self.network.subscribe(
                     self._topic(TopicKind.TXS), validators.validate_tx
                 )
+                await self._recover_aggregations()
                 await nursery.start(self.driver.run)
                 nursery.start_soon(self._pump_votes, votes)
                 nursery.start_soon(self._pump_proposals, proposals)
@@ -189,6 +190,8 @@ class ChainNode:
         outcomes = [
             await self.aggregator.aggregate_with_retry(chain, chain.tasks[t]) for t in ready
         ]
+        for outcome in outcomes:
+            self.aggregator.record(outcome, chain.tasks[outcome.result.task_id], chain.height)
         chain = process_aggregations(chain, tuple(o.result for o in outcomes))
         self.storage.store.save_state(chain)
         self.driver.state = replace(self.driver.state, chain=chain)

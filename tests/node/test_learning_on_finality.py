@@ -8,6 +8,7 @@ import numpy as np
 import trio
 import trio.testing
 
+from consensus.bft.events import Finalized
 from consensus.crypto import KeyPair
 from consensus.ledger.devnet import make_keys, sign_transaction
 from consensus.transactions import ModelDelta
@@ -17,9 +18,10 @@ from node.chain_node import ChainNode
 from node.config import TrainingConfig
 from node.network.memory import MemoryHub
 from node.storage.blobs import BlobStore
+from node.storage.layout import load_chain_state
 from node.testnet import TaskOptions, TestnetOptions, build_genesis, build_task
 from node.trainer import Trainer
-from tests.node.test_chain_node import make_node, wait_for_height
+from tests.node.test_chain_node import make_node, run_in_scope, wait_for_height
 
 KEYS = list(make_keys(4, namespace=77))
 OPTIONS = TestnetOptions(  # every node's delta in each version: min_deltas pinned to 4
@@ -101,4 +103,47 @@ async def test_learning_trainers_produce_deltas_and_models_advance(tmp_path: Pat
         assert all(t.stats.deltas_submitted >= 1 and t.stats.failures == 0 for t in trainers)
         assert all(0.0 < t.stats.accuracy[0] < 1.0 for t in trainers)
         assert nodes[0].get_models(1)[0].accuracy is not None
+        nursery.cancel_scope.cancel()
+
+
+async def test_learning_node_killed_between_block_and_aggregation_recovers_on_restart(
+    tmp_path: Path, autojump_clock: trio.testing.MockClock
+) -> None:
+    """A crash after a block that makes a task ready is saved, but before its aggregation, must
+    not leave the node on the un-aggregated state (the next block would not apply to it)."""
+    hub = MemoryHub(latency_s=0.002)
+    homes = [tmp_path / f"n{i}" for i in range(4)]
+    BlobStore(homes[0] / "blobs").put(SNAPSHOT)
+    nodes = [make_node(hub, k, homes[i], KEYS, GENESIS) for i, k in enumerate(KEYS)]
+    crash = trio.CancelScope()
+    crashed_at: list[int] = []
+
+    async def crash_before_aggregating(effect: Finalized) -> None:
+        if effect.ready_tasks and not crashed_at:
+            crashed_at.append(effect.finalized.block.height)
+            crash.cancel()
+            await trio.sleep(0)  # the cancellation lands here: the aggregator never runs
+
+    nodes[3].driver.listeners.insert(0, crash_before_aggregating)
+    async with trio.open_nursery() as nursery:
+        for node in nodes[:3]:
+            await nursery.start(node.run)
+        await nursery.start(run_in_scope, nodes[3], crash)
+        for i, (node, key) in enumerate(zip(nodes, KEYS, strict=True)):
+            await submit_delta(node, key, i)
+        with trio.fail_after(120):
+            while not crashed_at:
+                await trio.sleep(0.05)
+            await wait_for_height(nodes[:3], crashed_at[0] + 3)
+        restarted = make_node(hub, KEYS[3], homes[3], KEYS, GENESIS)
+        stored = load_chain_state(restarted.storage.store, GENESIS)
+        assert stored.height == crashed_at[0] and stored.tasks[1].version == 0  # mid-crash
+        await nursery.start(restarted.run)
+        with trio.fail_after(120):
+            await wait_for_height([restarted], crashed_at[0] + 3)
+        task = restarted.get_chain_state().tasks[1]
+        assert task.version >= 1
+        assert task.model_hash == nodes[0].get_chain_state().tasks[1].model_hash
+        assert [m.version for m in restarted.get_models(1)][:1] == [1]
+        assert restarted.get_models(1)[0].model_hash == nodes[0].get_models(1)[0].model_hash
         nursery.cancel_scope.cancel()
