@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The nightly run: every shipped scenario in full as real node processes (partition-heal-7 also
+# in network namespaces when run as root), every scenario through the deterministic simulator
+# over many seeds, then the slow tests. Reports land in reports/nightly/<scenario>/.
+# Takes about 1.5 to 2 hours on 2 cores. Exits non-zero if any run or test failed (it goes on
+# with the others first, so one report shows everything).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh || exit 1
+bin=.venv/bin
+out=reports/nightly
+mkdir -p "$out"
+failed=()
+run() {
+    local label=$1
+    shift
+    echo "== $label"
+    if ! "$@"; then failed+=("$label"); fi
+}
+for manifest in configs/scenarios/*.toml; do
+    name=$(basename "$manifest" .toml)
+    case "$name" in sim-*) continue ;; esac  # simulate-only scenarios (too many nodes for 2 cores)
+    run "$name (processes)" "$bin/deltachain" sim run "$manifest" --no-progress \
+        --report "$out/$name"
+done
+if [ "$(id -u)" = 0 ]; then
+    run "partition-heal-7 (netns)" "$bin/deltachain" sim run \
+        configs/scenarios/partition-heal-7.toml --netns --no-progress \
+        --report "$out/partition-heal-7-netns"
+fi
+for manifest in configs/scenarios/*.toml; do
+    name=$(basename "$manifest" .toml)
+    run "$name (simulate, 20 seeds)" "$bin/deltachain" sim run "$manifest" --simulate \
+        --seeds 20 --no-progress --report "$out/$name-simulate"
+done
+run "slow tests" "$bin/pytest" -m slow -p no:cacheprovider
+if [ ${#failed[@]} -gt 0 ]; then
+    printf 'FAILED: %s\n' "${failed[@]}"
+    exit 1
+fi
+echo "nightly: every run passed"
