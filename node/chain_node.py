@@ -117,7 +117,13 @@ class ChainNode:
             now_ms,
             misbehaviour=misbehaviour,
         )
-        self.sync = BlockSync(self.network, self.get_state, self.driver.inbox, self.genesis_hash)
+        self.sync = BlockSync(
+            self.network,
+            self.get_state,
+            self.driver.inbox,
+            self.genesis_hash,
+            chain_changed=lambda: self.driver.chain_changed,
+        )
         self.aggregator = Aggregator(
             self.storage.blobs, self.storage.store, self.fetch_blob, self.driver.inbox
         )

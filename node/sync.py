@@ -8,6 +8,7 @@ rather than sign anything on top of a wrong state.
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Callable
 
@@ -28,6 +29,14 @@ logger = logging.getLogger(__name__)
 MAX_FINALIZED_BLOCK_BYTES = 1 << 20
 
 
+class Readiness(enum.Enum):
+    """Whether the driver can take the next synced block now."""
+
+    READY = "ready"
+    HAVE_IT = "have it"
+    TIMED_OUT = "timed out"
+
+
 class StateDivergedError(NodeError):
     """A block finalized by the network does not match this node's state: the node halts."""
 
@@ -43,10 +52,14 @@ class BlockSync:
         genesis_hash: bytes,
         *,
         batch: int = 64,
+        chain_changed: Callable[[], trio.Event] | None = None,
+        apply_wait_s: float = 10.0,
     ) -> None:
         self._network = network
         self._view = view
         self._inbox = inbox
+        self._chain_changed = chain_changed
+        self._apply_wait_s = apply_wait_s
         self._genesis_hash = genesis_hash
         self._batch = batch
         self._requested_to = 0
@@ -98,16 +111,39 @@ class BlockSync:
             return status.height > ours
         end = min(status.height, start + self._batch - 1)
         encoded = await self._network.fetch_blocks(peer, start, end)
-        expected = start
-        for item in encoded:
+        for expected, item in enumerate(encoded, start):
+            readiness = await self._wait_until_next(expected)
+            if readiness is Readiness.TIMED_OUT:
+                return True  # the driver is busy (or stuck): the next round asks again
+            if readiness is Readiness.HAVE_IT:
+                continue
             block = self._decode(item, expected, peer)
             if block is None:
                 return False
             await self._inbox.send(block)
             self._requested_to = expected
             self.synced_blocks += 1
-            expected += 1
         return True
+
+    async def _wait_until_next(self, height: int) -> Readiness:
+        """Wait until block ``height`` is the one the driver can apply next: the block before
+        it applied and that block's aggregations done. Feeding blocks faster only gets them
+        dropped (a block on top of a pending aggregation is not applicable yet)."""
+        if self._chain_changed is None:
+            return Readiness.READY
+        with trio.move_on_after(self._apply_wait_s) as scope:
+            readiness = await self._wait_for_chain(height, self._chain_changed)
+        return Readiness.TIMED_OUT if scope.cancelled_caught else readiness
+
+    async def _wait_for_chain(self, height: int, changed: Callable[[], trio.Event]) -> Readiness:
+        while True:
+            event = changed()
+            chain = self._view().chain
+            if chain.height >= height:
+                return Readiness.HAVE_IT
+            if chain.height == height - 1 and not get_ready_tasks(chain):
+                return Readiness.READY
+            await event.wait()
 
     def _decode(self, item: bytes, expected: int, peer: PeerId) -> FinalizedBlock | None:
         try:

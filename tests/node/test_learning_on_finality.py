@@ -147,3 +147,42 @@ async def test_learning_node_killed_between_block_and_aggregation_recovers_on_re
         assert [m.version for m in restarted.get_models(1)][:1] == [1]
         assert restarted.get_models(1)[0].model_hash == nodes[0].get_models(1)[0].model_hash
         nursery.cancel_scope.cancel()
+
+
+async def submit_version_delta(node: ChainNode, key: KeyPair, index: int, version: int) -> None:
+    payload = make_delta(100 * version + index)
+    body = ModelDelta(1, version, node.storage.blobs.put(payload), len(payload), 100 + index)
+    await node.submit_transaction(sign_transaction(key, "learnnet", version, body))
+
+
+async def test_learning_new_node_syncs_aggregating_blocks_each_fed_once(
+    tmp_path: Path, autojump_clock: trio.testing.MockClock
+) -> None:
+    """Block sync feeds a block only once the one before it (and its aggregations) applied:
+    a block sent on top of a pending aggregation would be dropped and fetched again."""
+    hub = MemoryHub(latency_s=0.002)
+    homes = [tmp_path / f"n{i}" for i in range(5)]
+    BlobStore(homes[0] / "blobs").put(SNAPSHOT)
+    nodes = [make_node(hub, k, homes[i], KEYS, GENESIS) for i, k in enumerate(KEYS)]
+    async with trio.open_nursery() as nursery:
+        for node in nodes:
+            await nursery.start(node.run)
+        with trio.fail_after(300):
+            for version in range(4):
+                for i, (node, key) in enumerate(zip(nodes, KEYS, strict=True)):
+                    await submit_version_delta(node, key, i, version)
+                while min(n.get_chain_state().tasks[1].version for n in nodes) <= version:
+                    await trio.sleep(0.05)
+        target = nodes[0].get_chain_state().height
+        newcomer_key = make_keys(5, namespace=78)[4]
+        newcomer = make_node(hub, newcomer_key, homes[4], KEYS, GENESIS)
+        await nursery.start(newcomer.run)
+        with trio.fail_after(120):
+            await wait_for_height([newcomer], target)
+            while newcomer.get_chain_state().tasks[1].version < 4:
+                await trio.sleep(0.05)
+        models = [m.model_hash for m in newcomer.get_models(1)]
+        assert models == [m.model_hash for m in nodes[0].get_models(1)][: len(models)]
+        assert len(models) >= 4
+        assert 0 < newcomer.sync.synced_blocks <= newcomer.get_chain_state().height
+        nursery.cancel_scope.cancel()
