@@ -24,10 +24,11 @@ from node.scenario.report import RunReport
 from node.scenario.runner import run_scenario
 
 
-def scale_manifest(size: int, duration_s: float) -> Manifest:
+def scale_manifest(size: int, duration_s: float, preset: str = "local") -> Manifest:
     """``size`` equal validators, no training, no faults, a fixed duration."""
     return Manifest(
         name=f"scale-{size}",
+        preset=preset,
         nodes=tuple(NodeSpec(f"v{i}", train=False) for i in range(size)),
         checks=Checks(target_accuracy=None, min_height=1, catch_up_blocks=5),
         timing=Timing(duration_s=duration_s, stop_when_done=False),
@@ -49,13 +50,16 @@ def window_rate(report: RunReport, warmup_s: float) -> float | None:
     return round(rates[len(rates) // 2], 3) if rates else None
 
 
-def bench_size(size: int, duration_s: float, warmup_s: float, workdir: Path) -> dict[str, Any]:
+def bench_size(
+    size: int, duration_s: float, warmup_s: float, workdir: Path, preset: str = "local"
+) -> dict[str, Any]:
     started = time.monotonic()
     options = RunOptions(workdir=workdir, serve_timeout_s=600.0, node_log_level="warning")
-    report = run_scenario(scale_manifest(size, warmup_s + duration_s), options)
+    report = run_scenario(scale_manifest(size, warmup_s + duration_s, preset), options)
     heights = [n.height for n in report.nodes]
     return {
         "nodes": size,
+        "preset": preset,
         "blocks_per_s": window_rate(report, warmup_s),
         "finality_p50_ms": report.figures.get("finality_p50_ms"),
         "finality_p99_ms": report.figures.get("finality_p99_ms"),
@@ -80,13 +84,18 @@ def main() -> None:
         default=30.0,
         help="Seconds before the timed window (peers connect).",
     )
+    parser.add_argument(
+        "--preset",
+        default="local",
+        help="Chain preset: local (tight timeouts) or testnet (CometBFT's, 1 s commit).",
+    )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/deltachain-bench-scale"))
     parser.add_argument("--out", type=Path, default=Path("reports/bench_cluster_scale.json"))
     args = parser.parse_args()
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
         workdir = args.workdir / f"n{size}-{int(time.time())}"
-        result = bench_size(size, args.duration, args.warmup, workdir)
+        result = bench_size(size, args.duration, args.warmup, workdir, args.preset)
         print(json.dumps(result))
         results.append(result)
         args.out.parent.mkdir(parents=True, exist_ok=True)
