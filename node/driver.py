@@ -203,6 +203,7 @@ class Driver:
     def _sign_vote(self, vote: Vote) -> SignedVote | None:
         if self.signer is None:
             return None
+        self.wal.make_durable()  # what led to this vote is on disk before the vote exists
         try:
             return SignedVote(vote, self.signer.sign_vote(vote))
         except DoubleSignError as exc:
@@ -213,6 +214,7 @@ class Driver:
     def _sign_proposal(self, proposal: Proposal, block: Block) -> ProposalMessage | None:
         if self.signer is None:
             return None
+        self.wal.make_durable()
         try:
             signature = self.signer.sign_proposal(proposal)
         except DoubleSignError as exc:

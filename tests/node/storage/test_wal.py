@@ -64,3 +64,20 @@ def test_wal_missing_file_has_no_records(tmp_path: Path) -> None:
 def test_wal_rejects_oversized_record(tmp_path: Path) -> None:
     with WriteAheadLog(tmp_path / "wal", sync=False) as wal, pytest.raises(StorageError):
         wal.append(b"x" * ((16 << 20) + 1))
+
+
+def test_wal_appends_are_readable_before_and_after_make_durable(tmp_path: Path) -> None:
+    """Appends reach the OS at once (another reader sees them); make_durable fsyncs them and
+    any later appends are again readable, across a reset."""
+    path = tmp_path / "wal"
+    with WriteAheadLog(path) as wal:
+        wal.append(b"peer vote")
+        assert read_records(path) == [b"peer vote"]
+        wal.make_durable()
+        wal.append(b"own vote")
+        wal.make_durable()
+        wal.make_durable()  # nothing new: no second fsync needed, no error
+        assert read_records(path) == [b"peer vote", b"own vote"]
+        wal.reset()
+        wal.append(b"next height")
+        assert read_records(path) == [b"next height"]
