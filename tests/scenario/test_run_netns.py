@@ -28,6 +28,7 @@ def test_run_partition_heal_7_short_in_namespaces(tmp_path: Path) -> None:
             run_scenario(manifest, options)
         return
     before = list_namespaces()
+    children = set(find_children(os.getpid()))
     report = run_scenario(manifest, options)
     failed = [c for c in report.checks if not c.passed]
     assert report.passed, f"failed checks: {failed}"
@@ -41,4 +42,4 @@ def test_run_partition_heal_7_short_in_namespaces(tmp_path: Path) -> None:
         s.height for s in report.heights if s.t_s < 40
     ), "no progress after the heal"
     assert list_namespaces() <= before
-    assert find_children(os.getpid()) == []
+    assert set(find_children(os.getpid())) <= children
