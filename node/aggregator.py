@@ -99,7 +99,7 @@ class Aggregator:
                 raise MissingBlobError(f"payload {delta.payload_hash.hex()[:16]} is unavailable")
             payload = self._blobs.get(delta.payload_hash)
             entries.append((delta.tx_hash, payload or b"", delta.num_samples))
-        result = await trio.to_thread.run_sync(_aggregate, task, weights, entries)
+        result = await trio.to_thread.run_sync(compute_aggregation, task, weights, entries)
         if result is None:
             logger.info("task=%d: no delta counts this round, weights kept", task.task_id)
             return self._outcome(task, weights, task.model_hash, (), {})
@@ -160,9 +160,12 @@ class Aggregator:
         return weights
 
 
-def _aggregate(
+def compute_aggregation(
     task: Task, weights: Float32Array, entries: list[tuple[bytes, bytes, int]]
 ) -> AggregationResult | None:
+    """The task's next model from ``entries`` (tx hash, payload, samples), or None when no
+    delta counts (the weights are kept). Pure and deterministic: every node, and the
+    simulator, computes the same result."""
     spec = task.spec
     try:
         rule = spec_from_task(spec.model_id, spec.aggregation, spec.clip_norm, spec.min_deltas)

@@ -18,14 +18,11 @@ import numpy as np
 
 from consensus.bft.events import TaskAggregation
 from consensus.state import Task
-from ml.aggregation.round import AggregationResult, aggregate_round
-from ml.aggregation.spec import spec_from_task
 from ml.codec.delta import decode_delta
 from ml.data.datasets import TrainTest, load_digits_split
-from ml.errors import InsufficientDeltasError, MlError
 from ml.snapshot import compute_model_hash
 from ml.types import Float32Array
-from node.aggregator import compute_rewards
+from node.aggregator import compute_aggregation, compute_rewards
 from node.scenario.simulate.errors import SimulateError
 
 
@@ -91,7 +88,7 @@ class Learning:
             if payload is None:
                 raise SimulateError(f"payload {delta.payload_hash.hex()[:16]} is final but unknown")
             entries.append((delta.tx_hash, payload, delta.num_samples))
-        result = _aggregate(task, weights, entries)
+        result = compute_aggregation(task, weights, entries)
         if result is None:
             return Outcome(TaskAggregation(task.task_id, (), task.model_hash), {}, ())
         self.weights[result.model_hash] = result.new_weights
@@ -117,20 +114,6 @@ class Learning:
                 self.model_id, weights, get_digits().test
             ).accuracy
         return found
-
-
-def _aggregate(
-    task: Task, weights: Float32Array, entries: list[tuple[bytes, bytes, int]]
-) -> AggregationResult | None:
-    """What ``node.aggregator`` computes: None when no delta counts (weights are kept)."""
-    spec = task.spec
-    try:
-        rule = spec_from_task(spec.model_id, spec.aggregation, spec.clip_norm, spec.min_deltas)
-        return aggregate_round(rule, weights, sorted(entries))
-    except InsufficientDeltasError:
-        return None
-    except MlError:  # an unusable rule or model: the same verdict on every node
-        return None
 
 
 def stack_rows(deltas: tuple[Float32Array, ...]) -> Float32Array:
