@@ -43,16 +43,9 @@ from node.signer import PersistentSigner
 from node.storage.chain_store import Contribution, ModelRecord, TxLocation
 from node.storage.layout import Storage, compute_genesis_hash, load_chain_state
 from node.sync import BlockSync
-from node.view import StatusReport
+from node.view import StatusReport, compute_percentile
 
 logger = logging.getLogger(__name__)
-
-
-def _percentile(sorted_values: list[int], q: float) -> float | None:
-    if not sorted_values:
-        return None
-    index = min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))
-    return float(sorted_values[index])
 
 
 MAX_RESEND_BACKOFF_S = 16.0
@@ -349,7 +342,7 @@ class ChainNode:
     def get_status(self) -> StatusReport:
         state = self.get_state()
         latest = self.storage.store.get_finalized(state.chain.height)
-        latencies = sorted(self.driver.stats.finality_ms)
+        latencies = self.driver.stats.finality_ms
         return StatusReport(
             chain_id=self.chain_id,
             moniker=self.moniker,
@@ -363,8 +356,8 @@ class ChainNode:
             latest_block_time_ms=latest.block.header.time_ms if latest else 0,
             peers=len(self.network.connected_peers()),
             mempool_txs=len(self.mempool),
-            finality_p50_ms=_percentile(latencies, 0.5),
-            finality_p99_ms=_percentile(latencies, 0.99),
+            finality_p50_ms=compute_percentile(latencies, 0.5),
+            finality_p99_ms=compute_percentile(latencies, 0.99),
             models={tid: task.version for tid, task in state.chain.tasks.items()},
         )
 

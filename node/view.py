@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -13,6 +14,14 @@ from consensus.state import ChainState
 from consensus.transactions import SignedTransaction
 from consensus.validators import ValidatorSet
 from node.storage.chain_store import Contribution, ModelRecord, TxLocation
+
+
+def compute_percentile(values: Iterable[float], q: float) -> float | None:
+    """The ``q`` quantile (nearest rank) of ``values``; None when there are none."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    return float(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))])
 
 
 @dataclass(frozen=True)

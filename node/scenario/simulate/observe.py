@@ -14,6 +14,7 @@ from node.scenario.report import (
 )
 from node.scenario.simulate.faults import MS_PER_S, build_marks
 from node.scenario.verdict import judge
+from node.view import compute_percentile
 
 if TYPE_CHECKING:
     from node.scenario.simulate.simulation import ScenarioSimulation
@@ -103,13 +104,6 @@ def build_report(sim: ScenarioSimulation, *, short: bool) -> RunReport:
     )
 
 
-def _percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def compute_figures(
     sim: ScenarioSimulation,
     nodes: list[NodeObservation],
@@ -129,8 +123,8 @@ def compute_figures(
         "final_height_max": max(heights),
         "final_height_min": min(heights),
         "blocks_per_s": round(max(heights) / duration_s, 3) if duration_s > 0 else None,
-        "finality_p50_ms": _percentile(latencies, 0.5),
-        "finality_p99_ms": _percentile(latencies, 0.99),
+        "finality_p50_ms": compute_percentile(latencies, 0.5),
+        "finality_p99_ms": compute_percentile(latencies, 0.99),
         "rounds_per_height": round(sim.stats.get_rounds_per_height(max(heights)), 3),
         "model_versions": max((v.version for v in versions), default=0),
         "best_accuracy": round(max(measured), 4) if measured else None,
