@@ -39,14 +39,16 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-async def start_mesh(nodes: DevNodes, count: int, fanout: int = 3) -> list[DevNode]:
+async def start_mesh(
+    nodes: DevNodes, count: int, fanout: int = 3, extra: tuple[str, ...] = ()
+) -> list[DevNode]:
     addrs = plan_addresses(list(range(count)), [get_free_port() for _ in range(count)])
     argvs = []
     for index in range(count):
         peers = [addrs[(index + step) % count] for step in range(1, fanout + 1)]
         listen = addrs[index].rsplit("/p2p/", 1)[0]
         argvs.append(
-            ["--seed-index", str(index), "--listen", listen]
+            ["--seed-index", str(index), "--listen", listen, *extra]
             + [arg for peer in peers if peer != addrs[index] for arg in ("--peer", peer)]
         )
     started = await nodes.start_many(argvs, timeout_s=120)
@@ -58,10 +60,12 @@ async def start_mesh(nodes: DevNodes, count: int, fanout: int = 3) -> list[DevNo
     return started
 
 
-async def bench_gossip(count: int, per_node: int, rate_per_s: float) -> dict[str, Any]:
+async def bench_gossip(
+    count: int, per_node: int, rate_per_s: float, extra: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Every node publishes ``per_node`` 100-byte messages, ``rate_per_s`` in total."""
     async with open_devnodes() as nodes:
-        started = await start_mesh(nodes, count)
+        started = await start_mesh(nodes, count, extra=extra)
         idle = [(await n.request("status", "status"))["rss_kb"] for n in started]
         for _ in range(per_node):
             for node in started:
@@ -73,7 +77,7 @@ async def bench_gossip(count: int, per_node: int, rate_per_s: float) -> dict[str
         for node in started:
             for _ in range(expected):
                 try:
-                    event = await node.expect(lambda e: e["event"] == "gossip", timeout_s=10)
+                    event = await node.expect(lambda e: e["event"] == "gossip", timeout_s=30)
                 except trio.TooSlowError:
                     lost += 1
                     continue
@@ -122,6 +126,20 @@ async def bench_blobs(repeats: int) -> dict[str, Any]:
     return results
 
 
+async def compare_speedups(per_node: int) -> dict[str, Any]:
+    """21 processes at a consensus-like 40 messages/s, without and with the py-libp2p
+    speed-ups (``node/network/libp2p_speedups.py``), one after the other."""
+    without = await bench_gossip(21, per_node, 40.0, extra=("--without-speedups",))
+    with_speedups = await bench_gossip(21, per_node, 40.0)
+    return {
+        "without": without,
+        "with": with_speedups,
+        "p50_ratio_without_over_with": round(
+            without["latency_ms_p50"] / with_speedups["latency_ms_p50"], 2
+        ),
+    }
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.time()
     per_node = 6 if args.quick else 20
@@ -134,6 +152,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         },
         "gossip_5": await bench_gossip(5, per_node, rate_per_s=5.0),
         "gossip_10": await bench_gossip(10, per_node // 2, rate_per_s=5.0),
+        "gossip_21_speedups": await compare_speedups(per_node // 2),
         "streams": await bench_blobs(3 if args.quick else 10),
         "targets": {
             "gossip_p50_ms": 20,

@@ -20,6 +20,7 @@ from typing import Any
 
 import trio
 
+from node.network import libp2p_patches
 from node.network.config import NetworkConfig, RedialParams
 from node.network.errors import NetworkError
 from node.network.libp2p_network import Libp2pNetwork
@@ -167,12 +168,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--peer", action="append", default=[], help="bootstrap address")
     parser.add_argument("--blocks", type=int, default=0, help="height of the synthetic chain")
     parser.add_argument("--blob-size", type=int, action="append", default=[])
+    parser.add_argument(
+        "--without-speedups",
+        action="store_true",
+        help="revert the py-libp2p speed-ups (a baseline for benchmarks)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    trio.run(run, parse_args(sys.argv[1:] if argv is None else argv))
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.without_speedups:
+        libp2p_patches.revert_patches(libp2p_patches.SPEEDUPS)
+    trio.run(run, args)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ internals, so :func:`apply_patches` refuses any other py-libp2p version.
    inbound connection leaves a task (and a slot of the inbound-connection limiter) behind
    after it closes; churn eventually exhausts the limiter. The patch ends the handler when
    that connection's muxer closes.
+
+Patches 5 to 7 are speed-ups, not bug fixes; :mod:`node.network.libp2p_speedups` explains them.
 """
 
 import contextvars
@@ -36,8 +38,13 @@ from google.protobuf.message import DecodeError
 from libp2p.exceptions import ParseError
 from libp2p.host.basic_host import BasicHost
 from libp2p.network.swarm import Swarm
+from libp2p.pubsub import gossipsub as gossipsub_module
+from libp2p.pubsub import pubsub as pubsub_module
+from libp2p.pubsub.gossipsub import GossipSub
 from libp2p.pubsub.pubsub import Pubsub
+from libp2p.stream_muxer.yamux import yamux as yamux_module
 
+from node.network import libp2p_speedups as speedups
 from node.network.errors import PatchError
 
 logger = logging.getLogger(__name__)
@@ -153,12 +160,12 @@ def watch_inbound_connections(original: AsyncMethod) -> AsyncMethod:
 
 @dataclass(frozen=True)
 class Patch:
-    """One method replaced on one py-libp2p class."""
+    """One attribute (a method of a class, or a function of a module) replaced in py-libp2p."""
 
     name: str
-    owner: type
+    owner: object
     attribute: str
-    wrap: Callable[[AsyncMethod], AsyncMethod]
+    wrap: Callable[[Any], Any]
 
 
 PATCHES: tuple[Patch, ...] = (
@@ -177,7 +184,33 @@ PATCHES: tuple[Patch, ...] = (
         "upgrade_inbound_raw_conn",
         watch_inbound_connections,
     ),
+    Patch("large_message_idontwant", GossipSub, "publish", speedups.note_message_size),
+    Patch(
+        "large_message_idontwant",
+        GossipSub,
+        "_emit_idontwant_for_message",
+        speedups.skip_small_idontwant,
+    ),
+    Patch(
+        "remember_signed_records",
+        pubsub_module,
+        "maybe_consume_signed_record",
+        speedups.remember_signed_records,
+    ),
+    Patch(
+        "remember_signed_records",
+        gossipsub_module,
+        "maybe_consume_signed_record",
+        speedups.remember_signed_records,
+    ),
+    Patch(
+        "batched_yamux_credit", yamux_module, "_yamux_release_on_read", speedups.no_release_on_read
+    ),
 )
+
+
+SPEEDUPS = frozenset({"large_message_idontwant", "remember_signed_records", "batched_yamux_credit"})
+"""The names of patches 5 to 7 (speed-ups, which a benchmark may revert for a baseline)."""
 
 
 def validate_libp2p_version() -> None:

@@ -93,7 +93,7 @@ class Play:
     def poll(self, t: float) -> None:
         reachable = set()
         for member in self.members:
-            status = self._status(member)
+            status = self.fetch_status(member)
             self.statuses[member.name] = status
             if status is None:
                 continue
@@ -106,7 +106,8 @@ class Play:
             self.versions.update(fetch_models(reference.fetch) or [], round(t, 3))
         self._advance_joiners()
 
-    def _status(self, member: Member) -> StatusRow | None:
+    def fetch_status(self, member: Member) -> StatusRow | None:
+        """The member's status, None while it is stopped, paused or not answering."""
         node = self.fleet.node(member.name)
         if member.name in self.fleet.paused or not node.is_running:
             return None

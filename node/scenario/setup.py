@@ -12,6 +12,7 @@ import logging
 import random
 import secrets
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +40,7 @@ from node.scenario.materialize import (
     loopback_addressing,
     materialize,
 )
-from node.scenario.observe import Fetch
+from node.scenario.observe import Fetch, StatusRow
 from node.scenario.options import RunOptions
 from node.scenario.play import Member, Play
 from node.scenario.report import RunReport
@@ -141,7 +142,7 @@ class Setup:
         ends = []
         for member in self.members:
             blocks = play.blocks[member.name]
-            status = play.statuses.get(member.name)
+            status = play.statuses.get(member.name) or final_status(play, member)
             if status is not None:
                 blocks.catch_up(member.fetch, status.height)
             node = self.fleet.node(member.name)
@@ -158,6 +159,22 @@ class Setup:
                 )
             )
         return ends
+
+
+FINAL_STATUS_TRIES = 4
+FINAL_STATUS_PAUSE_S = 1.0
+
+
+def final_status(play: Play, member: Member) -> StatusRow | None:
+    """Ask a node that missed the last poll again: under a saturated CPU one slow reply must
+    not count as a node that stopped. A stopped or paused node is not asked."""
+    for attempt in range(FINAL_STATUS_TRIES):
+        if attempt:
+            time.sleep(FINAL_STATUS_PAUSE_S)
+        status = play.fetch_status(member)
+        if status is not None:
+            return status
+    return None
 
 
 def fetch_commit_timeout_ms(fetch: Fetch) -> int:

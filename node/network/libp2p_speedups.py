@@ -1,0 +1,100 @@
+"""Work py-libp2p 0.8.1 does per gossip message that a cluster on a few cores cannot afford.
+
+Profiles of 21 validators on 2 cores (``scripts/bench_cluster_scale.py``) showed the CPU going
+to per-RPC overhead rather than to consensus. Three wrappers cut it; each keeps the protocol
+as other libp2p implementations speak it. They are registered with the bug patches in
+:mod:`node.network.libp2p_patches` (same pinning, same apply and revert).
+
+5. ``large_message_idontwant`` - gossipsub v1.2 makes every node send an IDONTWANT control RPC
+   to each mesh peer for every message it receives, however small: for a 200-byte vote that
+   doubles the RPCs a node sends and parses. go-libp2p sends IDONTWANT only for messages of
+   at least 1 KiB (``IDontWantMessageThreshold``); the wrapper applies the same threshold.
+6. ``remember_signed_records`` - every pubsub RPC carries the sender's signed peer record, and
+   the receiver verified its Ed25519 signature again on each one (twice for control RPCs).
+   The wrapper remembers, per sending peer, the record bytes it last accepted and skips the
+   check when the same bytes arrive again within a minute; any other bytes are verified.
+7. ``batched_yamux_credit`` - yamux sent a WINDOW_UPDATE frame after every read ("release on
+   read"), so each small message cost the receiver one more encrypted frame and syscall. The
+   wrapper turns that mode off, leaving yamux's usual rule: return credit once half of the
+   receive window is used (go-yamux's behaviour).
+"""
+
+import contextvars
+import time
+import weakref
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+IDONTWANT_MIN_BYTES = 1024
+"""go-libp2p's ``IDontWantMessageThreshold``: no IDONTWANT for smaller messages."""
+RECORD_RECHECK_S = 60.0
+"""How long an accepted peer record's bytes are taken as verified (the peerstore keeps it 2 h)."""
+_MAX_REMEMBERED_PEERS = 4096
+
+_message_bytes: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "deltachain_gossip_message_bytes", default=None
+)
+_accepted_records: "weakref.WeakKeyDictionary[Any, dict[bytes, tuple[bytes, float]]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def note_message_size(original: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """Patch 5, part 1: ``GossipSub.publish`` records the size of the message it forwards."""
+
+    async def publish(self: Any, msg_forwarder: Any, pubsub_msg: Any) -> None:
+        token = _message_bytes.set(len(pubsub_msg.data))
+        try:
+            await original(self, msg_forwarder, pubsub_msg)
+        finally:
+            _message_bytes.reset(token)
+
+    return publish
+
+
+def skip_small_idontwant(
+    original: Callable[..., Awaitable[None]],
+) -> Callable[..., Awaitable[None]]:
+    """Patch 5, part 2: IDONTWANT only for messages of at least ``IDONTWANT_MIN_BYTES``."""
+
+    async def _emit_idontwant_for_message(
+        self: Any, msg_id: bytes, topic_ids: Iterable[str]
+    ) -> None:
+        size = _message_bytes.get()
+        if size is not None and size < IDONTWANT_MIN_BYTES:
+            return
+        await original(self, msg_id, topic_ids)
+
+    return _emit_idontwant_for_message
+
+
+def remember_signed_records(original: Callable[..., bool]) -> Callable[..., bool]:
+    """Patch 6: verify a peer's signed record once per distinct bytes (and per minute)."""
+
+    def maybe_consume_signed_record(msg: Any, host: Any, peer_id: Any) -> bool:
+        if not msg.HasField("senderRecord"):
+            return True
+        record = bytes(msg.senderRecord)
+        key = peer_id.to_bytes()
+        remembered = _accepted_records.setdefault(host, {})
+        now = time.monotonic()
+        hit = remembered.get(key)
+        if hit is not None and hit[0] == record and now - hit[1] < RECORD_RECHECK_S:
+            return True
+        accepted = bool(original(msg, host, peer_id))
+        if accepted:
+            if len(remembered) >= _MAX_REMEMBERED_PEERS:
+                remembered.clear()
+            remembered[key] = (record, now)
+        return accepted
+
+    return maybe_consume_signed_record
+
+
+def no_release_on_read(_original: Callable[[], bool]) -> Callable[[], bool]:
+    """Patch 7: yamux returns receive credit in batches, not after every read."""
+
+    def _yamux_release_on_read() -> bool:
+        return False
+
+    return _yamux_release_on_read
