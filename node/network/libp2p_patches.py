@@ -21,7 +21,7 @@ internals, so :func:`apply_patches` refuses any other py-libp2p version.
    after it closes; churn eventually exhausts the limiter. The patch ends the handler when
    that connection's muxer closes.
 
-Patches 5 to 7 are speed-ups, not bug fixes; :mod:`node.network.libp2p_speedups` explains them.
+Patches 5 to 8 are speed-ups, not bug fixes; :mod:`node.network.libp2p_speedups` explains them.
 """
 
 import contextvars
@@ -43,6 +43,8 @@ from libp2p.pubsub import pubsub as pubsub_module
 from libp2p.pubsub.gossipsub import GossipSub
 from libp2p.pubsub.pubsub import Pubsub
 from libp2p.stream_muxer.yamux import yamux as yamux_module
+from libp2p.tools.anyio_service.trio_manager import TrioManager
+from libp2p.tools.anyio_service.trio_tasks import FunctionTask
 
 from node.network import libp2p_speedups as speedups
 from node.network.errors import PatchError
@@ -206,11 +208,25 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         "batched_yamux_credit", yamux_module, "_yamux_release_on_read", speedups.no_release_on_read
     ),
+    Patch("indexed_parent_task", FunctionTask, "run", speedups.register_managed_task),
+    Patch(
+        "indexed_parent_task",
+        TrioManager,
+        "_find_parent_task",
+        speedups.skip_walk_for_unmanaged,
+    ),
 )
 
 
-SPEEDUPS = frozenset({"large_message_idontwant", "remember_signed_records", "batched_yamux_credit"})
-"""The names of patches 5 to 7 (speed-ups, which a benchmark may revert for a baseline)."""
+SPEEDUPS = frozenset(
+    {
+        "large_message_idontwant",
+        "remember_signed_records",
+        "batched_yamux_credit",
+        "indexed_parent_task",
+    }
+)
+"""The names of patches 5 to 8 (speed-ups, which a benchmark may revert for a baseline)."""
 
 
 def validate_libp2p_version() -> None:

@@ -1,4 +1,4 @@
-"""The py-libp2p speed-ups (patches 5 to 7): each one's effect with it and without it."""
+"""The py-libp2p speed-ups (patches 5 to 8): each one's effect with it and without it."""
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -14,6 +14,8 @@ from libp2p.peer.peerstore import env_to_send_in_RPC
 from libp2p.pubsub import pubsub as pubsub_module
 from libp2p.pubsub import utils as pubsub_utils
 from libp2p.pubsub.pb import rpc_pb2
+from libp2p.tools.anyio_service import Service, background_trio_service
+from libp2p.tools.anyio_service.trio_tasks import FunctionTask
 
 from node.network import libp2p_patches
 from node.network.libp2p_host import Libp2pStack, build_host, parse_addrs
@@ -157,3 +159,65 @@ async def test_yamux_returns_credit_in_batches_not_per_read() -> None:
     with reverted("batched_yamux_credit"):
         assert await window_updates_after_small_reads(50) >= 40
     assert await window_updates_after_small_reads(50) == 0
+
+
+class Recorder(Service):
+    """A py-libp2p service whose tasks note under which parent task the manager filed them."""
+
+    def __init__(self) -> None:
+        self.parents: dict[str, Any] = {}
+        self.release = trio.Event()
+
+    async def run(self) -> None:
+        await self.release.wait()
+
+    async def note(self, name: str) -> None:
+        task = next(
+            t
+            for t in FunctionTask.iterate_tasks(*self._root_tasks())
+            if t.has_trio_task and t.trio_task is trio.lowlevel.current_task()
+        )
+        self.parents[name] = task.parent
+        await self.release.wait()
+
+    async def spawn_child(self) -> None:
+        self.manager.run_task(self.note, "child")
+        await self.note("spawner")
+
+    def _root_tasks(self) -> set[Any]:
+        roots: set[Any] = getattr(self.manager, "_root_tasks")  # noqa: B009
+        return roots
+
+
+async def parents_and_walks(monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Any], int]:
+    """Start a task from outside the service and one from inside; the parents the manager
+    gave them and how many tree walks the outside start cost."""
+    walks: list[int] = []
+    real = FunctionTask.iterate_tasks.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type, *tasks: Any) -> Any:
+        walks.append(1)
+        return real(cls, *tasks)
+
+    service = Recorder()
+    async with background_trio_service(service):
+        service.manager.run_task(service.spawn_child)
+        await wait_until(lambda: {"spawner", "child"} <= service.parents.keys())
+        monkeypatch.setattr(FunctionTask, "iterate_tasks", classmethod(counting))
+        service.manager.run_task(service.note, "outside")
+        monkeypatch.undo()
+        await wait_until(lambda: "outside" in service.parents)
+        service.release.set()
+    return service.parents, len(walks)
+
+
+async def test_tasks_started_from_outside_the_service_skip_the_tree_walk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with reverted("indexed_parent_task"):
+        library, library_walks = await parents_and_walks(monkeypatch)
+    patched, patched_walks = await parents_and_walks(monkeypatch)
+    assert library_walks >= 1 and patched_walks == 0
+    for parents in (library, patched):  # the same task tree either way
+        assert parents["outside"] is None and parents["spawner"] is None
+        assert parents["child"] is not None
