@@ -108,14 +108,17 @@ class Play:
 
     def fetch_status(self, member: Member) -> StatusRow | None:
         """The member's status, None while it is stopped, paused or not answering."""
-        node = self.fleet.node(member.name)
-        if member.name in self.fleet.paused or not node.is_running:
+        if not self.is_askable(member):
             return None
         try:
             return fetch_status(member.fetch)
         except ObserveError as exc:
             logger.warning("bad status reply node=%s error=%s", member.name, exc)
             return None
+
+    def is_askable(self, member: Member) -> bool:
+        """Whether the member's process runs and is not paused."""
+        return member.name not in self.fleet.paused and self.fleet.node(member.name).is_running
 
     def _sample(self, name: str, status: StatusRow, t: float) -> None:
         if t - self._sampled_at.get(name, -1.0) >= 1.0:

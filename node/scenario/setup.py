@@ -168,7 +168,7 @@ FINAL_STATUS_PAUSE_S = 1.0
 def final_status(play: Play, member: Member) -> StatusRow | None:
     """Ask a node that missed the last poll again: under a saturated CPU one slow reply must
     not count as a node that stopped. A stopped or paused node is not asked."""
-    for attempt in range(FINAL_STATUS_TRIES):
+    for attempt in range(FINAL_STATUS_TRIES if play.is_askable(member) else 0):
         if attempt:
             time.sleep(FINAL_STATUS_PAUSE_S)
         status = play.fetch_status(member)
