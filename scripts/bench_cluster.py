@@ -23,12 +23,12 @@ from ml.data.partition import ShardSpec, compute_shard
 from ml.models import get_model_spec, init_weights
 from ml.training.config import TrainConfig
 from ml.training.local import configure_determinism, evaluate, train_local
-from node.cluster_report import find_reached_version, get_models
-from node.config import TrainingConfig
-from node.launcher import Cluster
+from node.learning.settings import TrainingConfig
+from node.learning.trainer import compute_job_seed
+from node.ops.cluster_report import find_reached_version, get_models
+from node.ops.launcher import Cluster
+from node.ops.testnet import TestnetOptions, build_task, create_testnet
 from node.sim.preset import load_preset
-from node.testnet import TestnetOptions, build_task, create_testnet
-from node.trainer import compute_job_seed
 
 TARGET = 0.95
 

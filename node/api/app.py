@@ -22,8 +22,8 @@ from node.api.errors import (
 )
 from node.api.request import Call, Request, Response, error_response
 from node.api.routes import ROUTES, Route, match_route
+from node.chain.view import NodeView
 from node.errors import ConfigError
-from node.view import NodeView
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Route handlers: read the node through :class:`~node.view.NodeView`, answer JSON.
+"""Route handlers: read the node through :class:`~node.chain.view.NodeView`, answer JSON.
 
 A handler raises an :class:`~node.api.errors.ApiError` subclass for anything the client got
 wrong or asked for that does not exist; the server turns it into the matching response.
@@ -23,9 +23,9 @@ from node.api.errors import (
 from node.api.metrics import render_metrics
 from node.api.openapi import build_openapi
 from node.api.request import METRICS_TYPE, Call, Response, json_response
-from node.audit import UnknownVersionError, fetch_audit
+from node.chain.mempool import MempoolError
 from node.errors import StorageError
-from node.mempool import MempoolError
+from node.learning.audit import UnknownVersionError, fetch_audit
 
 OCTET_TYPE = "application/octet-stream"
 

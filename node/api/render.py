@@ -17,8 +17,8 @@ from consensus.ledger import compute_backing
 from consensus.state import Account, Candidate, ChainState, Task
 from consensus.transactions import SignedTransaction
 from consensus.validators import Validator
+from node.chain.view import StatusReport
 from node.storage.chain_store import Contribution, ModelRecord, TxLocation
-from node.view import StatusReport
 
 Json = dict[str, Any]
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from node.view import NodeView
+from node.chain.view import NodeView
 
 if TYPE_CHECKING:  # admin imports this module
     from node.api.admin import PeerBlocking

@@ -14,8 +14,8 @@ from node.api.admin import PeerBlocking
 from node.api.app import ApiApp
 from node.api.connection import ApiLimits, handle_connection
 from node.api.request import error_response
+from node.chain.view import NodeView
 from node.errors import ConfigError, PortInUseError
-from node.view import NodeView
 
 logger = logging.getLogger(__name__)
 

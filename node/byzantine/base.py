@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import ClassVar
 
 import trio
 from trio_typing import TaskStatus
@@ -23,19 +23,10 @@ from consensus.crypto import KeyPair
 from consensus.messages import SignedVote
 from consensus.transactions import SignedTransaction
 from node.byzantine.roles import Role
-
-if TYPE_CHECKING:
-    from node.chain_node import ChainNode
+from node.chain.chain_node import ChainNode
+from node.chain.hooks import Publisher
 
 logger = logging.getLogger(__name__)
-
-
-class Publisher(Protocol):
-    """Where a role sends the extra messages it signs (the chain node's gossip port)."""
-
-    async def publish_vote(self, vote: SignedVote) -> None: ...
-
-    async def publish_proposal(self, message: ProposalMessage) -> None: ...
 
 
 class Misbehaviour:
@@ -46,8 +37,12 @@ class Misbehaviour:
     def __init__(self, key: KeyPair, chain_id: str) -> None:
         self.key = key
         self.chain_id = chain_id
-        self.counts: Counter[str] = Counter()
+        self._counts: Counter[str] = Counter()
+
+    @property
+    def counts(self) -> Counter[str]:
         """How often the role deviated, by kind (for tests, logs and metrics)."""
+        return self._counts
 
     async def after_vote(self, signed: SignedVote, publisher: Publisher) -> None:
         """The driver signed and published ``signed``."""

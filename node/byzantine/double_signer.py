@@ -13,8 +13,9 @@ import dataclasses
 
 from consensus.crypto import compute_hash
 from consensus.messages import SignedVote, Vote
-from node.byzantine.base import Misbehaviour, Publisher
+from node.byzantine.base import Misbehaviour
 from node.byzantine.roles import Role
+from node.chain.hooks import Publisher
 
 CONFLICT_TAG = b"deltachain/byzantine/conflicting-vote"
 

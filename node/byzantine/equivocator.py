@@ -16,8 +16,9 @@ from consensus.bft.state import ConsensusState
 from consensus.block import Block
 from consensus.ledger import build_block
 from consensus.messages import SignedProposal
-from node.byzantine.base import Misbehaviour, Publisher
+from node.byzantine.base import Misbehaviour
 from node.byzantine.roles import Role
+from node.chain.hooks import Publisher
 
 
 def build_second_block(state: ConsensusState, block: Block) -> Block:

@@ -10,9 +10,9 @@ from node.byzantine.double_signer import DoubleSigner
 from node.byzantine.equivocator import EquivocatingProposer
 from node.byzantine.errors import MissingKeyError, UnknownRoleError
 from node.byzantine.roles import Role
+from node.byzantine.settings import ByzantineConfig
 from node.byzantine.spammer import Spammer
 from node.byzantine.withholder import Withholder
-from node.config import ByzantineConfig
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from consensus.transactions import (
     Transfer,
     TxBody,
 )
-from node.gossip import MAX_RESEND, MAX_TX_GOSSIP, encode_gossip
+from node.chain.gossip import MAX_RESEND, MAX_TX_GOSSIP, encode_gossip
 
 
 class SpamKind(enum.Enum):

@@ -21,7 +21,7 @@ from node.network.errors import NetworkError
 from node.network.values import TopicKind, get_topic_name
 
 if TYPE_CHECKING:
-    from node.chain_node import ChainNode
+    from node.chain.chain_node import ChainNode
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
 """``deltachain audit``: ask a node to audit a model version and show the verdict.
 
-The node runs :func:`node.audit.audit_model_version` (``GET /tasks/{id}/models/{v}/audit``):
+The node runs :func:`node.learning.audit.audit_model_version`
+(``GET /tasks/{id}/models/{v}/audit``):
 the block that finalized the version, each delta's signature, inclusion and block commit, each
 reward against the ledger's rule, and the snapshot's hash. Exit code 1 when anything failed.
 """

@@ -49,7 +49,7 @@ def fail(message: str, code: ExitCode) -> NoReturn:
 
 
 def exit_code_for(error: BaseException) -> ExitCode:
-    from node.sync import StateDivergedError
+    from node.chain.sync import StateDivergedError
 
     if isinstance(error, PortInUseError):
         return ExitCode.PORT_IN_USE

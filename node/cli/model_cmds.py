@@ -86,7 +86,7 @@ def create_task(
     as_json: JsonOpt = False,
 ) -> None:
     """Open a training task; its initial weights are init_weights(MODEL, INITIAL_SEED)."""
-    from node.testnet import TaskOptions, TestnetOptions, build_task
+    from node.ops.testnet import TaskOptions, TestnetOptions, build_task
 
     options = TaskOptions(
         model, rule, parse_rule_params(param or []), min_deltas, max_staleness, clip_norm,

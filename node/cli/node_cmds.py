@@ -39,11 +39,12 @@ def init(
     ] = None,
 ) -> None:
     """Create a node home: key, config.toml and genesis (one-validator dev chain by default)."""
-    from node.config import ApiConfig, NodeConfig, P2PConfig, TrainingConfig, render_config
-    from node.genesis_file import load_genesis, write_genesis
-    from node.keys import create_key_file
+    from node.learning.settings import TrainingConfig
+    from node.ops.config import ApiConfig, NodeConfig, P2PConfig, render_config
+    from node.ops.genesis_file import load_genesis, write_genesis
+    from node.ops.keys import create_key_file
+    from node.ops.testnet import TestnetOptions, build_genesis, build_task
     from node.storage.blobs import BlobStore
-    from node.testnet import TestnetOptions, build_genesis, build_task
 
     if (home / "config.toml").exists():
         fail(f"{home} is already initialised", ExitCode.CONFIG)
@@ -76,8 +77,8 @@ def start(
     log_level: Annotated[str, typer.Option("--log-level")] = "info",
 ) -> None:
     """Run a node until SIGINT or SIGTERM."""
-    from node.config import load_config
-    from node.daemon import find_cause, run_daemon
+    from node.ops.config import load_config
+    from node.ops.daemon import find_cause, run_daemon
 
     setup_logging(log_level)
     try:

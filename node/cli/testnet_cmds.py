@@ -35,9 +35,9 @@ def create(
     preset: Annotated[str, typer.Option(help="Chain preset: local, testnet or a .toml.")] = "local",
 ) -> None:
     """Write node homes (keys, configs, one genesis with a training task) for N validators."""
+    from node.ops.testnet import TaskOptions, TestnetOptions, create_testnet
     from node.sim.errors import SimConfigError
     from node.sim.preset import load_preset
-    from node.testnet import TaskOptions, TestnetOptions, create_testnet
 
     try:
         params = load_preset(preset)
@@ -76,8 +76,8 @@ def up(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Start every node, show live progress, stop at the accuracy target (or Ctrl-C), summarise."""
-    from node.cluster_report import collect_summary, find_reached_version, get_models
-    from node.launcher import Cluster
+    from node.ops.cluster_report import collect_summary, find_reached_version, get_models
+    from node.ops.launcher import Cluster
 
     manifest = _load_manifest(directory)
     cluster = Cluster.from_manifest(manifest)
@@ -132,7 +132,7 @@ def _addresses(manifest: dict[str, Any]) -> dict[str, str]:
 
 
 def _initial_balances(manifest: dict[str, Any]) -> dict[str, int]:
-    from node.genesis_file import load_genesis
+    from node.ops.genesis_file import load_genesis
 
     genesis = load_genesis(Path(manifest["nodes"][0]["home"]) / "genesis.cbor")
     balances = {a.address.hex(): a.balance for a in genesis.accounts}
@@ -143,7 +143,7 @@ def _initial_balances(manifest: dict[str, Any]) -> dict[str, int]:
 
 
 def _progress_table(cluster: Any, target: float, elapsed: float) -> Table:
-    from node.cluster_report import get_models
+    from node.ops.cluster_report import get_models
 
     table = Table(title=f"testnet — {elapsed:.0f}s, target accuracy {target:.0%}")
     for column in ("node", "height", "round", "model version", "accuracy", "peers", "finality p50"):

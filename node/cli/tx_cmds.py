@@ -100,7 +100,7 @@ def parse_address(text: str, option: str) -> bytes:
 
 def send(options: TxOptions, body: TxBody) -> dict[str, Any]:
     """Sign ``body`` with the home's key, submit it, wait if asked, print and return the result."""
-    from node.keys import load_key_file
+    from node.ops.keys import load_key_file
 
     if options.home is None:
         fail("give --home: the signing key is <home>/node_key.json", ExitCode.USAGE)

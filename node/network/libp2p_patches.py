@@ -1,6 +1,6 @@
 """Patches to py-libp2p 0.8.1, in one place. Apply with :func:`apply_patches` (idempotent).
 
-Each patch names the bug it fixes; ``tests/network/test_libp2p_patches.py`` shows each bug
+Each patch names the bug it fixes; ``tests/node/network/test_libp2p_patches.py`` shows each bug
 with the patch reverted and its absence with the patch applied. The patches touch library
 internals, so :func:`apply_patches` refuses any other py-libp2p version.
 

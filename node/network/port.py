@@ -2,7 +2,7 @@
 
 :class:`~node.network.libp2p_network.Libp2pNetwork` runs py-libp2p;
 :class:`~node.network.memory.MemoryNetwork` runs in one trio process for tests and the
-simulator. The contract tests in ``tests/network/test_contract.py`` run against both.
+simulator. The contract tests in ``tests/node/network/test_contract.py`` run against both.
 """
 
 from types import TracebackType

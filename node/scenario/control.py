@@ -12,7 +12,7 @@ import logging
 import signal
 from dataclasses import dataclass, field
 
-from node.launcher import Cluster, NodeProcess
+from node.ops.launcher import Cluster, NodeProcess
 from node.scenario.links import Groups, Links
 from node.scenario.manifest import Action
 from node.scenario.report import Mark

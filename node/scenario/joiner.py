@@ -21,7 +21,7 @@ from consensus.transactions import (
 )
 from node.api.client import ApiClient
 from node.api.errors import ApiError
-from node.keys import load_key_file
+from node.ops.keys import load_key_file
 
 logger = logging.getLogger(__name__)
 

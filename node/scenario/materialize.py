@@ -17,23 +17,18 @@ from pathlib import Path
 from consensus.crypto import KeyPair
 from consensus.genesis import Genesis, GenesisAccount, GenesisCandidate, GenesisTask
 from consensus.params import ChainParams
-from node.config import (
-    ApiConfig,
-    ByzantineConfig,
-    NodeConfig,
-    P2PConfig,
-    TrainingConfig,
-    render_config,
-)
-from node.genesis_file import write_genesis
-from node.keys import create_key_file
+from node.byzantine.settings import ByzantineConfig
+from node.learning.settings import TrainingConfig
 from node.network.peer_id import compute_peer_id
+from node.ops.config import ApiConfig, NodeConfig, P2PConfig, render_config
+from node.ops.genesis_file import write_genesis
+from node.ops.keys import create_key_file
+from node.ops.testnet import TaskOptions, TestnetOptions, build_task
 from node.scenario.errors import ManifestError
 from node.scenario.manifest import Manifest, NodeSpec
 from node.sim.errors import SimConfigError
 from node.sim.preset import load_preset
 from node.storage.blobs import BlobStore
-from node.testnet import TaskOptions, TestnetOptions, build_task
 
 LAYOUT_FILE = "layout.json"
 

@@ -20,8 +20,8 @@ from typing import Any
 
 from node.api.client import ApiClient
 from node.api.errors import ApiError
-from node.genesis_file import load_genesis
-from node.launcher import Cluster, NodeProcess
+from node.ops.genesis_file import load_genesis
+from node.ops.launcher import Cluster, NodeProcess
 from node.scenario.collect import (
     NodeEnd,
     compute_figures,

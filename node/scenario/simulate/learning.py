@@ -22,7 +22,7 @@ from ml.codec.delta import decode_delta
 from ml.data.datasets import TrainTest, load_digits_split
 from ml.snapshot import compute_model_hash
 from ml.types import Float32Array
-from node.aggregator import compute_aggregation, compute_rewards
+from node.chain.aggregator import compute_aggregation, compute_rewards
 from node.scenario.simulate.errors import SimulateError
 
 

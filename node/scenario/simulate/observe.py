@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from consensus.state import ChainState
+from node.chain.view import compute_percentile
 from node.scenario.report import (
     CheckResult,
     FinalityPoint,
@@ -14,7 +15,6 @@ from node.scenario.report import (
 )
 from node.scenario.simulate.faults import MS_PER_S, build_marks
 from node.scenario.verdict import judge
-from node.view import compute_percentile
 
 if TYPE_CHECKING:
     from node.scenario.simulate.simulation import ScenarioSimulation

@@ -1,4 +1,4 @@
-"""A simulated node's mempool: the real ``node.mempool.Mempool`` as the proposer's source.
+"""A simulated node's mempool: the real ``node.chain.mempool.Mempool`` as the proposer's source.
 
 Admission runs the ledger's ``process_transaction`` (signature, nonce, fee, task rules) with the
 run's shared caching verifier, so a transaction gossiped to N nodes is verified once.
@@ -10,8 +10,8 @@ from consensus.ledger import process_transaction
 from consensus.primitives import Hash32
 from consensus.state import ChainState
 from consensus.transactions import SignedTransaction
-from node.driver import MAX_GOSSIPED_BLOCK_TXS_BYTES
-from node.mempool import Mempool
+from node.chain.driver import MAX_GOSSIPED_BLOCK_TXS_BYTES
+from node.chain.mempool import Mempool
 from node.sim.verifier import CachingVerifier
 
 

@@ -1,12 +1,13 @@
 """Trainers: each trains every new model version on its own shard, as a node's worker does.
 
 The shard, the job seed, the training function and the codec are the real node's
-(``ml.data.partition.compute_shard`` with the manifest's partition, ``node.trainer``'s
+(``ml.data.partition.compute_shard`` with the manifest's partition, ``node.learning.trainer``'s
 ``compute_job_seed``, ``ml.training.local.train_local``, ``ml.codec.delta.encode_delta``), run
 in process with one torch thread, so a delta is the same bytes a real node would send.
-Poisoning follows ``node.trainer``: ``label_flip`` trains on flipped labels, ``sign_flip`` and
-``scaled`` negate or boost the delta; ``alie`` sends mean - z * std of the deltas accepted
-into the model it starts from (its own honest delta while fewer than two are known).
+Poisoning follows ``node.learning.trainer``: ``label_flip`` trains on flipped labels,
+``sign_flip`` and ``scaled`` negate or boost the delta; ``alie`` sends mean - z * std of the
+deltas accepted into the model it starts from (its own honest delta while fewer than two are
+known).
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ from ml.errors import AttackError, DataError
 from ml.models import get_model_spec
 from ml.training.config import TrainConfig
 from ml.types import Float32Array
-from node.config import TrainingConfig
+from node.learning.settings import TrainingConfig
+from node.learning.trainer import SCALED_ATTACK_FACTOR, compute_job_seed
 from node.scenario.manifest import Attack, NodeSpec
 from node.scenario.materialize import NodeAddress, build_config
 from node.scenario.simulate.errors import SimulateError
 from node.scenario.simulate.learning import Learning, get_digits, stack_rows
 from node.scenario.simulate.world import World
-from node.trainer import SCALED_ATTACK_FACTOR, compute_job_seed
 
 
 @dataclass

@@ -22,7 +22,7 @@ from consensus.transactions import (
     TxBody,
     VoteCandidates,
 )
-from node.mempool import MempoolError
+from node.chain.mempool import MempoolError
 from node.scenario.simulate.events import TxGossip
 
 if TYPE_CHECKING:

@@ -18,6 +18,7 @@ from consensus.ledger import compute_genesis_state
 from consensus.state import ChainState
 from ml.snapshot import decode_weights
 from ml.types import Float32Array
+from node.ops.testnet import build_task
 from node.scenario.manifest import Byzantine, Manifest
 from node.scenario.materialize import build_genesis, build_testnet_options, node_seed
 from node.scenario.simulate.pool import NodePool
@@ -26,7 +27,6 @@ from node.sim.config import Policy
 from node.sim.node import SimNode
 from node.sim.signer import Signer
 from node.sim.verifier import CachingVerifier
-from node.testnet import build_task
 
 TASK_ID = 1
 """The genesis task (the only one a manifest creates)."""

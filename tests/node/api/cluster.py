@@ -15,7 +15,7 @@ from consensus.genesis import Genesis, GenesisTask
 from consensus.ledger.devnet import make_devnet_genesis, make_keys
 from consensus.transactions import CreateTask
 from node.api import serve_api
-from node.chain_node import ChainNode
+from node.chain.chain_node import ChainNode
 from node.network.config import NetworkConfig
 from node.network.memory import MemoryHub, MemoryNetwork
 from node.network.peer_id import compute_peer_id

@@ -14,7 +14,7 @@ from node.api import ApiApp, ApiClient, request_in_memory
 from node.api.errors import BadRequestError
 from node.api.openapi import build_openapi
 from node.api.routes import ROUTES
-from node.chain_node import ChainNode
+from node.chain.chain_node import ChainNode
 from node.network.memory import MemoryHub
 from node.network.peer_id import compute_peer_id
 from node.network.values import BlockList

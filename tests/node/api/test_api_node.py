@@ -16,7 +16,7 @@ from consensus.transactions import Transfer
 from node.api import ROUTES, ApiApp, request_in_memory
 from node.api.memory import Reply
 from node.api.schemas import SCHEMAS
-from node.chain_node import ChainNode
+from node.chain.chain_node import ChainNode
 from node.network.memory import MemoryHub
 from node.storage.chain_store import Contribution, ModelRecord
 from tests.node.api.cluster import CHAIN_ID, KEYS, SPEC, USER, make_node, wait_for_height

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from node.api import ROUTES, ApiApp
 from node.api.request import Request
-from node.chain_node import ChainNode
+from node.chain.chain_node import ChainNode
 from node.network.memory import MemoryHub
 from tests.node.api.cluster import KEYS, make_node
 

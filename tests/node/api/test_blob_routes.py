@@ -11,7 +11,7 @@ import pytest
 from consensus.ledger.devnet import sign_transaction
 from consensus.transactions import Transfer
 from node.api import ApiApp, ApiLimits, request_in_memory
-from node.chain_node import ChainNode
+from node.chain.chain_node import ChainNode
 from node.network.memory import MemoryHub
 from tests.node.api.cluster import CHAIN_ID, KEYS, USER, make_node
 from tests.node.api.test_api_node import check_shape

@@ -13,7 +13,7 @@ import trio.testing
 
 from node.api import ApiApp, ApiLimits, exchange_bytes, handle_connection, request_in_memory
 from node.api.memory import build_request, parse_replies
-from node.chain_node import ChainNode
+from node.chain.chain_node import ChainNode
 from node.network.memory import MemoryHub
 from tests.node.api.cluster import KEYS, make_node
 

@@ -12,9 +12,9 @@ from consensus.transactions import ModelDelta
 from ml.codec.delta import CodecConfig, encode_delta
 from ml.models import get_model_spec
 from ml.types import Float32Array
-from node.chain_node import ChainNode
+from node.chain.chain_node import ChainNode
+from node.ops.testnet import TaskOptions, TestnetOptions, build_genesis, build_task
 from node.storage.blobs import BlobStore
-from node.testnet import TaskOptions, TestnetOptions, build_genesis, build_task
 
 CHAIN_ID = "bzlearn"
 MODEL = "logreg-digits"

@@ -11,7 +11,7 @@ from trio_typing import TaskStatus
 from consensus.crypto import KeyPair
 from consensus.genesis import Genesis
 from node.byzantine.base import Misbehaviour
-from node.chain_node import ChainNode
+from node.chain.chain_node import ChainNode
 from node.network.config import NetworkConfig
 from node.network.memory import MemoryHub, MemoryNetwork
 from node.network.peer_id import compute_peer_id

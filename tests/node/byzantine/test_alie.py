@@ -16,9 +16,9 @@ from ml.models import get_model_spec
 from ml.training.config import Metrics, TrainConfig
 from ml.training.jobs import TrainingDone, TrainingJob
 from node.byzantine.alie import compute_alie_delta
-from node.config import TrainingConfig
+from node.learning.settings import TrainingConfig
+from node.learning.trainer import Trainer
 from node.network.memory import MemoryHub
-from node.trainer import Trainer
 from tests.node.byzantine.learning import (
     GENESIS,
     KEYS,

@@ -11,7 +11,7 @@ from consensus.ledger.devnet import make_devnet_genesis, make_keys
 from consensus.messages import SignedVote, Vote, VoteType
 from consensus.transactions import DoubleSignEvidence
 from node.byzantine.double_signer import DoubleSigner, make_conflicting_vote
-from node.chain_node import ChainNode
+from node.chain.chain_node import ChainNode
 from node.network.memory import MemoryHub
 from tests.node.byzantine.network import assert_same_chain, make_nodes, wait_for_height
 

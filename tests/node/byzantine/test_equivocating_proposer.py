@@ -12,7 +12,7 @@ from consensus.bft.events import ProposalMessage
 from consensus.ledger.devnet import make_devnet_genesis, make_keys, sign_transaction
 from consensus.transactions import Transfer
 from node.byzantine.equivocator import EquivocatingProposer
-from node.gossip import MAX_PROPOSAL_GOSSIP, decode_gossip
+from node.chain.gossip import MAX_PROPOSAL_GOSSIP, decode_gossip
 from node.network.memory import MemoryHub
 from node.network.values import TopicKind, get_topic_name
 from tests.node.byzantine.network import (

@@ -10,9 +10,9 @@ from node.byzantine.equivocator import EquivocatingProposer
 from node.byzantine.errors import MissingKeyError, UnknownRoleError
 from node.byzantine.factory import make_misbehaviour
 from node.byzantine.roles import ROLES, Role
+from node.byzantine.settings import ByzantineConfig
 from node.byzantine.spammer import Spammer
 from node.byzantine.withholder import Withholder
-from node.config import ByzantineConfig
 from node.errors import ConfigError
 
 KEY = make_keys(1, namespace=705)[0]

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from node.config import ByzantineConfig, load_config, render_config
-from node.launcher import Cluster, NodeProcess
-from node.testnet import TaskOptions, TestnetOptions, create_testnet
+from node.byzantine.settings import ByzantineConfig
+from node.ops.config import load_config, render_config
+from node.ops.launcher import Cluster, NodeProcess
+from node.ops.testnet import TaskOptions, TestnetOptions, create_testnet
 from tests.node.processes.test_cluster_processes import free_port_base
 
 pytestmark = [pytest.mark.slow, pytest.mark.multiprocess]

@@ -16,9 +16,9 @@ from consensus.transactions import SignedTransaction, Transfer
 from node.byzantine.errors import ByzantineError
 from node.byzantine.spam import SPAM_KINDS, SpamKind, make_spam
 from node.byzantine.spammer import Spammer
-from node.chain_node import ChainNode
-from node.gossip import MAX_TX_GOSSIP, GossipValidators, decode_gossip
-from node.mempool import Mempool, MempoolError
+from node.chain.chain_node import ChainNode
+from node.chain.gossip import MAX_TX_GOSSIP, GossipValidators, decode_gossip
+from node.chain.mempool import Mempool, MempoolError
 from node.network.memory import MemoryHub
 from node.network.peer_id import compute_peer_id
 from node.network.values import Verdict

@@ -9,7 +9,7 @@ import trio.testing
 
 from consensus.transactions import ModelDelta
 from node.byzantine.withholder import Withholder
-from node.chain_node import ChainNode
+from node.chain.chain_node import ChainNode
 from node.network.memory import MemoryHub
 from tests.node.byzantine.learning import (
     CHAIN_ID,

@@ -1,8 +1,8 @@
 """A chain on which one aggregation happened, for the audit and the model commands.
 
 Four validators on the memory network (virtual clock) each submit one synthesized delta (the
-approach of ``tests/node/test_learning_on_finality.py``); once version 1 of the task is final
-the nodes stop and their data directories stay behind to be reopened.
+approach of ``tests/node/learning/test_learning_on_finality.py``); once version 1 of the task is
+final the nodes stop and their data directories stay behind to be reopened.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from pathlib import Path
 import trio
 import trio.testing
 
-from node.chain_node import ChainNode
+from node.chain.chain_node import ChainNode
 from node.network.memory import MemoryHub
 from node.storage.blobs import BlobStore
-from tests.node.test_chain_node import make_node, wait_for_height
-from tests.node.test_learning_on_finality import GENESIS, KEYS, SNAPSHOT, submit_delta
+from tests.node.chain.test_chain_node import make_node, wait_for_height
+from tests.node.learning.test_learning_on_finality import GENESIS, KEYS, SNAPSHOT, submit_delta
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from node.storage.blobs import BlobStore
 from node.storage.chain_store import ChainStore
 from tests.node.api.cluster import ServedNode
 from tests.node.cli.learned import build_learned_chain, open_node
-from tests.node.test_learning_on_finality import TASK
+from tests.node.learning.test_learning_on_finality import TASK
 
 runner = CliRunner()
 ACCURACY = 0.8125

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from consensus.genesis import Genesis
 from node.cli.common import ExitCode
 from node.cli.main import app
-from node.genesis_file import load_genesis, write_genesis
+from node.ops.genesis_file import load_genesis, write_genesis
 from node.storage.chain_store import ChainStore
 
 runner = CliRunner()

@@ -22,7 +22,7 @@ from node.cli.common import ExitCode
 from node.cli.main import app
 from node.cli.model_cmds import parse_rule_params
 from node.cli.tx_cmds import parse_address
-from node.keys import create_key_file
+from node.ops.keys import create_key_file
 from tests.node.api.cluster import KEYS, USER, ServedNode
 
 runner = CliRunner()

@@ -20,10 +20,10 @@ from consensus.params import ChainParams
 from consensus.transactions import Bond, RegisterCandidate, Transfer, TxBody, VoteCandidates
 from consensus.validators import Validator, ValidatorSet, get_proposer
 from node.api.errors import UnprocessableError
-from node.keys import load_key_file
-from node.launcher import Cluster, NodeProcess
 from node.network.peer_id import compute_peer_id
-from node.testnet import TaskOptions, TestnetOptions, create_testnet
+from node.ops.keys import load_key_file
+from node.ops.launcher import Cluster, NodeProcess
+from node.ops.testnet import TaskOptions, TestnetOptions, create_testnet
 
 pytestmark = pytest.mark.multiprocess
 

@@ -1,0 +1,402 @@
+"""A chain node: storage, mempool, driver, gossip wiring, block sync and re-sending, on any
+implementation of the network port (libp2p in production, in-memory in tests).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import trio
+from trio_typing import TaskStatus
+
+from consensus.bft.events import EvidenceFound, ProposalMessage
+from consensus.bft.state import ConsensusState, new_consensus_state
+from consensus.block import Block, FinalizedBlock
+from consensus.crypto import KeyPair
+from consensus.encoding import encode
+from consensus.genesis import Genesis
+from consensus.ledger import get_ready_tasks, process_aggregations, process_transaction
+from consensus.messages import SignedVote
+from consensus.state import ChainState
+from consensus.transactions import ModelDelta, SignedTransaction, Transaction
+from consensus.validators import ValidatorSet
+from node.chain.aggregator import Aggregator
+from node.chain.driver import Driver, restore_consensus_state
+from node.chain.gossip import (
+    MAX_PROPOSAL_GOSSIP,
+    MAX_TX_GOSSIP,
+    MAX_VOTE_GOSSIP,
+    GossipValidators,
+    decode_gossip,
+    encode_gossip,
+)
+from node.chain.hooks import MisbehaviourHooks
+from node.chain.mempool import Mempool, MempoolError
+from node.chain.signer import PersistentSigner
+from node.chain.sync import BlockSync
+from node.chain.view import StatusReport, compute_percentile
+from node.errors import StorageError
+from node.network.errors import NetworkError
+from node.network.port import NetworkPort
+from node.network.values import GossipMessage, Providers, Status, TopicKind, get_topic_name
+from node.storage.chain_store import Contribution, ModelRecord, TxLocation
+from node.storage.layout import Storage, compute_genesis_hash, load_chain_state
+
+logger = logging.getLogger(__name__)
+
+
+MAX_RESEND_BACKOFF_S = 16.0
+
+NetworkFactory = Callable[[Providers], NetworkPort]
+Clock = Callable[[], int]
+
+
+@dataclass(frozen=True)
+class NodeTimings:
+    """Shell-side intervals (consensus timeouts come from the chain parameters)."""
+
+    sync_interval_s: float = 1.0
+    resend_after_s: float = 2.0
+    resend_check_s: float = 0.5
+    max_payload_bytes: int = 64 << 20
+
+
+class ChainNode:
+    """One node of a Deltachain network; ``run`` it in a nursery (``await nursery.start``)."""
+
+    def __init__(
+        self,
+        genesis: Genesis,
+        *,
+        key: KeyPair | None,
+        data_dir: Path,
+        network_factory: NetworkFactory,
+        now_ms: Clock,
+        timings: NodeTimings = NodeTimings(),
+        moniker: str = "",
+        misbehaviour: MisbehaviourHooks | None = None,
+    ) -> None:
+        self.moniker = moniker
+        self.misbehaviour = misbehaviour
+        """A Byzantine role (``node.byzantine``, test networks only); None for an honest node."""
+        self.genesis_hash = compute_genesis_hash(genesis)
+        self.chain_id = genesis.chain_id
+        self.key = key
+        self.timings = timings
+        self.storage = Storage.open(data_dir)
+        try:
+            chain = load_chain_state(self.storage.store, genesis)
+        except BaseException:
+            self.storage.close()  # a refused start leaves nothing open
+            raise
+        if self.storage.store.get_height() == 0:
+            self.storage.store.save_validator_set(1, chain.validators)
+        state = new_consensus_state(chain, key.address if key else None)
+        state = restore_consensus_state(self.storage.store, state)
+        self.mempool = Mempool(chain, process_transaction)
+        signer = PersistentSigner(key, self.chain_id, data_dir / "signer.json") if key else None
+        providers = Providers(self._provide_blob, self._provide_blocks, self._provide_status)
+        self.network = network_factory(providers)
+        self.driver = Driver(
+            state,
+            signer,
+            self.storage.wal,
+            self.storage.store,
+            self.mempool,
+            self,
+            now_ms,
+            misbehaviour=misbehaviour,
+        )
+        self.sync = BlockSync(
+            self.network,
+            self.get_state,
+            self.driver.inbox,
+            self.genesis_hash,
+            chain_changed=lambda: self.driver.chain_changed,
+        )
+        self.aggregator = Aggregator(
+            self.storage.blobs, self.storage.store, self.fetch_blob, self.driver.inbox
+        )
+        self.driver.listeners.append(self.aggregator.on_finalized)
+        self._recent: dict[bytes, SignedVote | ProposalMessage] = {}
+        self._local_txs: dict[bytes, SignedTransaction] = {}
+        self._txs_resent_at = 0.0
+        self._resends = 0
+
+    def get_state(self) -> ConsensusState:
+        return self.driver.state
+
+    # ---- running ----------------------------------------------------------------------------
+
+    async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        try:
+            async with self.network, trio.open_nursery() as nursery:
+                validators = GossipValidators(self.get_state)
+                votes = await self.network.subscribe(
+                    self._topic(TopicKind.VOTES), validators.validate_vote
+                )
+                proposals = await self.network.subscribe(
+                    self._topic(TopicKind.PROPOSALS), validators.validate_proposal
+                )
+                txs = await self.network.subscribe(
+                    self._topic(TopicKind.TXS), validators.validate_tx
+                )
+                await self._recover_aggregations()
+                await nursery.start(self.driver.run)
+                nursery.start_soon(self._pump_votes, votes)
+                nursery.start_soon(self._pump_proposals, proposals)
+                nursery.start_soon(self._pump_txs, txs)
+                nursery.start_soon(self.sync.run, self.timings.sync_interval_s)
+                nursery.start_soon(self._resend_loop)
+                task_status.started()
+        finally:
+            self.storage.close()
+
+    def _topic(self, kind: TopicKind) -> str:
+        return get_topic_name(self.chain_id, kind)
+
+    async def _pump_votes(self, channel: trio.MemoryReceiveChannel[GossipMessage]) -> None:
+        async for message in channel:
+            vote = decode_gossip(SignedVote, message.data, MAX_VOTE_GOSSIP)
+            await self.driver.inbox.send(vote)
+
+    async def _pump_proposals(self, channel: trio.MemoryReceiveChannel[GossipMessage]) -> None:
+        async for message in channel:
+            proposal = decode_gossip(ProposalMessage, message.data, MAX_PROPOSAL_GOSSIP)
+            if await self._fetch_missing_payloads(proposal.block):
+                await self.driver.inbox.send(proposal)
+
+    async def _pump_txs(self, channel: trio.MemoryReceiveChannel[GossipMessage]) -> None:
+        async for message in channel:
+            stx = decode_gossip(SignedTransaction, message.data, MAX_TX_GOSSIP)
+            if isinstance(stx.tx.body, ModelDelta) and not await self._fetch_payload(stx.tx.body):
+                continue
+            try:
+                self.mempool.add(stx)
+            except MempoolError as exc:
+                logger.debug("gossiped tx=%s not admitted: %s", stx.hash.hex()[:12], exc)
+
+    async def _recover_aggregations(self) -> None:
+        """Finish aggregations a crash interrupted (state saved after a block, before them)."""
+        chain = self.get_state().chain
+        ready = get_ready_tasks(chain)
+        if not ready:
+            return
+        logger.info("recovering aggregations tasks=%s height=%d", ready, chain.height)
+        outcomes = [
+            await self.aggregator.aggregate_with_retry(chain, chain.tasks[t]) for t in ready
+        ]
+        for outcome in outcomes:
+            self.aggregator.record(outcome, chain.tasks[outcome.result.task_id], chain.height)
+        chain = process_aggregations(chain, tuple(o.result for o in outcomes))
+        self.storage.store.save_state(chain)
+        self.driver.state = replace(self.driver.state, chain=chain)
+
+    # ---- data availability ------------------------------------------------------------------
+
+    async def _fetch_missing_payloads(self, block: Block) -> bool:
+        """Whether we hold (now) every payload ``block`` references: we prevote only then."""
+        for stx in block.txs:
+            if isinstance(stx.tx.body, ModelDelta) and not await self._fetch_payload(stx.tx.body):
+                return False
+        return True
+
+    async def _fetch_payload(self, delta: ModelDelta) -> bool:
+        return await self.fetch_blob(delta.payload_hash, delta.payload_size)
+
+    async def fetch_blob(self, blob_hash: bytes, max_size: int) -> bool:
+        """Whether we hold the blob, after fetching it from the first peer that has it."""
+        if self.storage.blobs.has(blob_hash):
+            return True
+        limit = min(max_size, self.timings.max_payload_bytes)
+        for peer in sorted(self.network.connected_peers()):
+            try:
+                data = await self.network.fetch_blob(peer, blob_hash, limit)
+            except NetworkError as exc:
+                logger.debug("blob fetch from peer=%s failed: %s", peer[:12], exc)
+                continue
+            self.storage.blobs.put(data)
+            return True
+        return False
+
+    # ---- what the driver sends (the driver's Gossip port) -----------------------------------
+
+    async def _publish(self, kind: TopicKind, value: object, resend: int = 0) -> None:
+        try:
+            await self.network.publish(self._topic(kind), encode_gossip(value, resend))
+        except NetworkError as exc:
+            logger.warning("publish on topic=%s failed: %s", kind.value, exc)
+
+    async def publish_vote(self, vote: SignedVote) -> None:
+        self._recent[encode(vote.vote)] = vote
+        await self._publish(TopicKind.VOTES, vote)
+
+    async def publish_proposal(self, message: ProposalMessage) -> None:
+        self._recent[message.block.hash] = message
+        await self._publish(TopicKind.PROPOSALS, message)
+
+    async def publish_evidence(self, evidence: EvidenceFound) -> None:
+        if self.key is None:
+            return
+        nonce = self.mempool.get_next_nonce(self.key.address)
+        fee = self.get_state().chain.params.min_fee
+        tx = Transaction(self.chain_id, self.key.address, nonce, fee, evidence.evidence)
+        try:
+            await self.submit_transaction(SignedTransaction(tx, self.key.sign(tx.sign_bytes())))
+        except MempoolError as exc:
+            logger.info("evidence not submitted: %s", exc)
+
+    async def submit_transaction(self, stx: SignedTransaction) -> None:
+        """Admit ``stx`` to our mempool (raises MempoolError) and gossip it; it is re-sent
+        while it waits, since gossip alone does not guarantee delivery."""
+        self.mempool.add(stx)
+        if self.misbehaviour is not None:
+            self.misbehaviour.on_submitted(stx)
+        self._local_txs[stx.hash] = stx
+        await self._publish(TopicKind.TXS, stx)
+
+    async def _resend_loop(self) -> None:
+        """Re-send our messages of the current height while it does not move (with backoff:
+        re-sending is itself load on a busy network), and our own waiting transactions."""
+        last_height, since, wait_s = -1, trio.current_time(), self.timings.resend_after_s
+        while True:
+            await trio.sleep(self.timings.resend_check_s)
+            height = self.get_state().height
+            if height != last_height:
+                last_height, since = height, trio.current_time()
+                wait_s = self.timings.resend_after_s
+            elif trio.current_time() - since >= wait_s:
+                await self._resend_consensus(height)
+                since, wait_s = trio.current_time(), min(wait_s * 2, MAX_RESEND_BACKOFF_S)
+            if trio.current_time() - self._txs_resent_at >= self.timings.resend_after_s:
+                await self._resend_txs()
+
+    async def _resend_consensus(self, height: int) -> None:
+        """Re-send what we signed in the latest round of ``height`` (older rounds are moot)."""
+        self._resends += 1
+        current: list[tuple[int, TopicKind, SignedVote | ProposalMessage]] = []
+        for key, message in list(self._recent.items()):
+            if isinstance(message, SignedVote):
+                kind, at = TopicKind.VOTES, (message.vote.height, message.vote.round)
+            else:
+                kind, at = (
+                    TopicKind.PROPOSALS,
+                    (message.block.height, message.signed.proposal.round),
+                )
+            if at[0] < height:
+                del self._recent[key]
+            else:
+                current.append((at[1], kind, message))
+        latest = max((round_ for round_, _, _ in current), default=0)
+        for round_, kind, message in current:
+            if round_ == latest:
+                await self._publish(kind, message, self._resends)
+
+    async def _resend_txs(self) -> None:
+        self._txs_resent_at = trio.current_time()
+        for tx_hash, stx in list(self._local_txs.items()):
+            if tx_hash not in self.mempool:
+                del self._local_txs[tx_hash]  # included in a block, or no longer valid
+                continue
+            self._resends += 1
+            await self._publish(TopicKind.TXS, stx, self._resends)
+
+    # ---- the read side (NodeView) -----------------------------------------------------------
+
+    def get_chain_state(self) -> ChainState:
+        return self.get_state().chain
+
+    def get_finalized(self, height: int) -> FinalizedBlock | None:
+        return self.storage.store.get_finalized(height)
+
+    def find_transaction(self, tx_hash: bytes) -> tuple[TxLocation, SignedTransaction] | None:
+        location = self.storage.store.find_tx(tx_hash)
+        if location is None:
+            return None
+        finalized = self.storage.store.get_finalized(location.height)
+        if finalized is None:
+            return None
+        return location, finalized.block.txs[location.position]
+
+    def get_models(self, task_id: int) -> list[ModelRecord]:
+        return self.storage.store.get_models(task_id)
+
+    def get_contributions(self, task_id: int, version: int) -> list[Contribution]:
+        return self.storage.store.get_contributions(task_id, version)
+
+    def get_validator_set(self, height: int) -> ValidatorSet | None:
+        return self.storage.store.get_validator_set(height)
+
+    def get_blob(self, blob_hash: bytes) -> bytes | None:
+        return self.storage.blobs.get(blob_hash)
+
+    def put_blob(self, data: bytes) -> bytes:
+        return self.storage.blobs.put(data)
+
+    def get_next_nonce(self, address: bytes) -> int:
+        return self.mempool.get_next_nonce(address)
+
+    def get_status(self) -> StatusReport:
+        state = self.get_state()
+        latest = self.storage.store.get_finalized(state.chain.height)
+        latencies = self.driver.stats.finality_ms
+        return StatusReport(
+            chain_id=self.chain_id,
+            moniker=self.moniker,
+            peer_id=self.network.peer_id,
+            address=self.key.address.hex() if self.key else "",
+            is_validator=self.key is not None and self.key.address in state.validators,
+            height=state.chain.height,
+            round=state.round,
+            step=state.step.name.lower(),
+            latest_block_hash=latest.block.hash.hex() if latest else "",
+            latest_block_time_ms=latest.block.header.time_ms if latest else 0,
+            peers=len(self.network.connected_peers()),
+            mempool_txs=len(self.mempool),
+            finality_p50_ms=compute_percentile(latencies, 0.5),
+            finality_p99_ms=compute_percentile(latencies, 0.99),
+            models={tid: task.version for tid, task in state.chain.tasks.items()},
+        )
+
+    def get_metrics(self) -> dict[str, float]:
+        state, stats = self.get_state(), self.driver.stats
+        metrics: dict[str, float] = {
+            "deltachain_height": state.chain.height,
+            "deltachain_round": state.round,
+            "deltachain_peers": len(self.network.connected_peers()),
+            "deltachain_mempool_txs": len(self.mempool),
+            "deltachain_mempool_bytes": self.mempool.total_bytes,
+            "deltachain_consensus_inputs_total": stats.inputs,
+            "deltachain_consensus_rejected_total": stats.rejected,
+            "deltachain_signer_refusals_total": stats.refused_signatures,
+            "deltachain_blocks_finalized_total": stats.finalized,
+            "deltachain_blocks_synced_total": self.sync.synced_blocks,
+            "deltachain_resends_total": self._resends,
+            "deltachain_validators": len(state.validators),
+            "deltachain_minted_total": state.chain.minted,
+            "deltachain_burned_total": state.chain.burned,
+        }
+        if self.misbehaviour is not None:  # what a Byzantine role did on purpose, by kind
+            for kind, count in self.misbehaviour.counts.items():
+                metrics[f"deltachain_byzantine_{kind}_total"] = count
+        return metrics
+
+    # ---- providers for the request/response protocols ---------------------------------------
+
+    def _provide_blob(self, blob_hash: bytes) -> bytes | None:
+        if self.misbehaviour is not None and self.misbehaviour.withholds_blob(blob_hash):
+            return None
+        try:
+            return self.storage.blobs.get(blob_hash)
+        except StorageError as exc:
+            logger.warning("blob lookup failed: %s", exc)
+            return None
+
+    def _provide_blocks(self, start: int, end: int) -> list[bytes]:
+        return self.storage.store.get_encoded_range(start, end)
+
+    def _provide_status(self) -> Status:
+        return Status(self.chain_id, self.genesis_hash, self.get_state().chain.height)

@@ -1,0 +1,281 @@
+"""The consensus driver: the one task that owns consensus state.
+
+Every input (gossip, timeouts, our own signed messages, block sync, aggregation results) arrives on
+one channel. For each input the driver appends it to the consensus WAL, applies the pure engine
+step, then carries out the returned effects in order. Signing goes through the persistent signer,
+which records what it signs before it signs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+import trio
+from trio_typing import TaskStatus
+
+from consensus.bft import engine
+from consensus.bft.events import (
+    AggregationsDone,
+    Broadcast,
+    Effect,
+    EvidenceFound,
+    Finalized,
+    ProposalMessage,
+    ProposalTxs,
+    RequestProposalTxs,
+    ScheduleTimeout,
+    SignProposal,
+    SignVote,
+    Timeout,
+)
+from consensus.bft.state import ConsensusState
+from consensus.block import Block, FinalizedBlock
+from consensus.errors import ConsensusError
+from consensus.messages import Proposal, SignedProposal, SignedVote, Vote
+from node.chain.hooks import MisbehaviourHooks
+from node.chain.inputs import DriverInput, decode_input, encode_input
+from node.chain.mempool import Mempool
+from node.chain.signer import PersistentSigner
+from node.errors import DoubleSignError
+from node.storage.chain_store import ChainStore
+from node.storage.wal import WriteAheadLog, read_records
+
+logger = logging.getLogger(__name__)
+
+MAX_GOSSIPED_BLOCK_TXS_BYTES = 48 * 1024
+"""Proposals travel by gossip (under 64 KiB with the header, commit and signatures)."""
+
+Handler = Callable[[ConsensusState, object, int], tuple[ConsensusState, tuple[Effect, ...]]]
+HANDLERS: dict[type, Handler] = {
+    ProposalMessage: engine.on_proposal,  # type: ignore[dict-item]
+    SignedVote: engine.on_vote,  # type: ignore[dict-item]
+    Timeout: engine.on_timeout,  # type: ignore[dict-item]
+    ProposalTxs: engine.on_proposal_txs,  # type: ignore[dict-item]
+    AggregationsDone: engine.on_aggregations_done,  # type: ignore[dict-item]
+    FinalizedBlock: engine.on_finalized_block,  # type: ignore[dict-item]
+}
+
+
+class Gossip(Protocol):
+    """Where the driver sends what it signs (the node wires this to the network)."""
+
+    async def publish_vote(self, vote: SignedVote) -> None: ...
+
+    async def publish_proposal(self, message: ProposalMessage) -> None: ...
+
+    async def publish_evidence(self, evidence: EvidenceFound) -> None: ...
+
+
+@dataclass
+class DriverStats:
+    """Counters for metrics and status."""
+
+    inputs: int = 0
+    rejected: int = 0
+    refused_signatures: int = 0
+    finalized: int = 0
+    last_rejection: str = ""
+    finality_ms: deque[int] = field(default_factory=lambda: deque(maxlen=1000))
+    """Proposal received to block final, per height, most recent last."""
+
+
+FinalizedListener = Callable[[Finalized], Awaitable[None]]
+
+
+@dataclass
+class Driver:
+    """Owns a ConsensusState; see the module docstring."""
+
+    state: ConsensusState
+    signer: PersistentSigner | None
+    wal: WriteAheadLog
+    store: ChainStore
+    mempool: Mempool
+    gossip: Gossip
+    now_ms: Callable[[], int]
+    listeners: list[FinalizedListener] = field(default_factory=list)
+    stats: DriverStats = field(default_factory=DriverStats)
+    misbehaviour: MisbehaviourHooks | None = None
+    """A Byzantine role's hooks (``node.byzantine``, test networks only); None when honest."""
+
+    def __post_init__(self) -> None:
+        self._send_channel, self._receive = trio.open_memory_channel[DriverInput](1024)
+        self._proposal_seen_ms: dict[int, int] = {}
+        self.chain_changed = trio.Event()
+        """Set (and replaced) whenever the final chain state changes: a block or aggregations."""
+
+    @property
+    def inbox(self) -> trio.MemorySendChannel[DriverInput]:
+        """Send inputs here (every task that feeds consensus holds a clone)."""
+        return self._send_channel
+
+    async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        async with trio.open_nursery() as nursery:
+            self._nursery = nursery
+            records = read_records(self.wal.path)
+            self.state, effects = engine.on_start(self.state, self.now_ms())
+            if records:
+                await self._replay(effects, records)
+            else:
+                await self._carry_out_all(effects)
+            task_status.started()
+            async for item in self._receive:
+                await self.process(item)
+
+    async def process(self, item: DriverInput) -> None:
+        """Apply one input and everything it causes (our own signed messages included)."""
+        pending: deque[DriverInput] = deque([item])
+        while pending:
+            effects = self._step(pending.popleft(), log_to_wal=True)
+            for effect in effects:
+                pending.extend(await self._carry_out(effect))
+
+    def _step(self, item: DriverInput, *, log_to_wal: bool) -> tuple[Effect, ...]:
+        if log_to_wal:
+            self.wal.append(encode_input(item))
+        self.stats.inputs += 1
+        if isinstance(item, ProposalMessage):
+            self._proposal_seen_ms.setdefault(item.block.height, self.now_ms())
+        chain_before = self.state.chain
+        try:
+            self.state, effects = HANDLERS[type(item)](self.state, item, self.now_ms())
+        except ConsensusError as exc:
+            self.stats.rejected += 1
+            self.stats.last_rejection = f"{type(item).__name__}: {exc}"
+            logger.debug("rejected input kind=%s reason=%s", type(item).__name__, exc)
+            return ()
+        if self.state.chain is not chain_before:
+            if isinstance(item, AggregationsDone):
+                self.store.save_state(self.state.chain)  # the snapshot now has the new models
+                self.mempool.update(self.state.chain, ())  # re-check against the new versions
+            self.chain_changed.set()
+            self.chain_changed = trio.Event()
+        return effects
+
+    async def _carry_out_all(self, effects: tuple[Effect, ...]) -> None:
+        pending: deque[DriverInput] = deque()
+        for effect in effects:
+            pending.extend(await self._carry_out(effect))
+        while pending:
+            for effect in self._step(pending.popleft(), log_to_wal=True):
+                pending.extend(await self._carry_out(effect))
+
+    async def _carry_out(self, effect: Effect) -> list[DriverInput]:
+        """Carry out one effect; return the inputs it feeds back."""
+        match effect:
+            case SignVote(vote=vote):
+                signed = self._sign_vote(vote)
+                if signed is None:
+                    return []
+                await self.gossip.publish_vote(signed)
+                if self.misbehaviour is not None:
+                    await self.misbehaviour.after_vote(signed, self.gossip)
+                return [signed]
+            case SignProposal(proposal=proposal, block=block):
+                message = self._sign_proposal(proposal, block)
+                if message is None:
+                    return []
+                await self.gossip.publish_proposal(message)
+                if self.misbehaviour is not None:
+                    await self.misbehaviour.after_proposal(message, self.state, self.gossip)
+                return [message]
+            case Broadcast(message=SignedVote() as vote):
+                await self.gossip.publish_vote(vote)
+            case Broadcast(message=ProposalMessage() as message):
+                await self.gossip.publish_proposal(message)
+            case RequestProposalTxs(height=height, round=round_):
+                params = self.state.chain.params
+                max_bytes = min(params.max_block_bytes, MAX_GOSSIPED_BLOCK_TXS_BYTES)
+                txs = self.mempool.reap(params.max_block_txs, max_bytes)
+                return [ProposalTxs(height, round_, txs)]
+            case ScheduleTimeout(timeout=timeout, delay_ms=delay_ms):
+                self._nursery.start_soon(self._fire_timeout, timeout, delay_ms)
+            case Finalized():
+                await self._on_finalized(effect)
+            case EvidenceFound():
+                await self.gossip.publish_evidence(effect)
+        return []
+
+    def _sign_vote(self, vote: Vote) -> SignedVote | None:
+        if self.signer is None:
+            return None
+        self.wal.make_durable()  # what led to this vote is on disk before the vote exists
+        try:
+            return SignedVote(vote, self.signer.sign_vote(vote))
+        except DoubleSignError as exc:
+            self.stats.refused_signatures += 1
+            logger.warning("signer refused vote height=%d reason=%s", vote.height, exc)
+            return None
+
+    def _sign_proposal(self, proposal: Proposal, block: Block) -> ProposalMessage | None:
+        if self.signer is None:
+            return None
+        self.wal.make_durable()
+        try:
+            signature = self.signer.sign_proposal(proposal)
+        except DoubleSignError as exc:
+            self.stats.refused_signatures += 1
+            logger.warning("signer refused proposal height=%d reason=%s", proposal.height, exc)
+            return None
+        return ProposalMessage(SignedProposal(proposal, signature), block)
+
+    async def _fire_timeout(self, timeout: Timeout, delay_ms: int) -> None:
+        await trio.sleep(delay_ms / 1000)
+        try:
+            await self._send_channel.send(timeout)
+        except (trio.ClosedResourceError, trio.BrokenResourceError):
+            return
+
+    async def _on_finalized(self, effect: Finalized) -> None:
+        finalized = effect.finalized
+        height = finalized.block.height
+        if self.store.get_height() < height:
+            self.store.save_finalized(finalized, effect.round, effect.state)
+            self.store.save_validator_set(height + 1, effect.state.validators)
+        seen = self._proposal_seen_ms.pop(height, None)
+        if seen is not None:
+            self.stats.finality_ms.append(self.now_ms() - seen)
+        for stale in [h for h in self._proposal_seen_ms if h < height]:
+            del self._proposal_seen_ms[stale]
+        self.mempool.update(effect.state, [tx.hash for tx in finalized.block.txs])
+        self.wal.reset()
+        self.stats.finalized += 1
+        for listener in self.listeners:
+            await listener(effect)
+
+    async def _replay(self, start_effects: tuple[Effect, ...], records: list[bytes]) -> None:
+        """Re-apply the inputs logged since the last final height (after a crash).
+
+        Our own signed messages are in the log as inputs, so replayed effects are not fed back;
+        the signer re-issues identical signatures and refuses anything that would differ.
+        """
+        logger.info("replaying consensus WAL records=%d", len(records))
+        for effect in start_effects:
+            await self._replay_effect(effect)
+        for record in records:
+            for effect in self._step(decode_input(record), log_to_wal=False):
+                await self._replay_effect(effect)
+
+    async def _replay_effect(self, effect: Effect) -> None:
+        match effect:
+            case SignVote(vote=vote):
+                self._sign_vote(vote)  # the signer re-issues the same signature or refuses
+            case ScheduleTimeout(timeout=timeout, delay_ms=delay_ms):
+                self._nursery.start_soon(self._fire_timeout, timeout, delay_ms)
+            case Finalized():
+                await self._on_finalized(effect)
+            case _:
+                return
+
+
+def restore_consensus_state(store: ChainStore, state: ConsensusState) -> ConsensusState:
+    """``state`` with the last commit from the store (what our next proposal must carry)."""
+    height = store.get_height()
+    if height == 0:
+        return state
+    finalized = store.get_finalized(height)
+    return replace(state, last_commit=None if finalized is None else finalized.commit)

@@ -1,0 +1,26 @@
+"""What a node's ``[training]`` table says: the trainer's settings.
+
+``node.ops.config`` parses and validates the table; the trainer only reads the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    enabled: bool = True
+    dataset: str = "digits"
+    partition: str = "iid"
+    alpha: float = 0.5
+    shard_index: int = 0
+    num_shards: int = 1
+    local_epochs: int = 1
+    batch_size: int = 32
+    learning_rate: float = 0.1
+    seed: int = 0
+    """Partition seed, shared by every node of a network (each takes its own shard)."""
+    attack: str = ""
+    evaluate: bool = True
+    """Measure each model version's accuracy on the fixed test split (local, advisory)."""

@@ -1,0 +1,188 @@
+"""``deltachain testnet create``: keys, configs, one genesis and data dirs for N local validators.
+
+The genesis registers every validator as a candidate backed by its own bonded stake, and opens
+one training task whose initial model snapshot is written into every node's blob store.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from consensus.crypto import KeyPair
+from consensus.genesis import Genesis, GenesisAccount, GenesisCandidate, GenesisTask
+from consensus.params import ChainParams
+from consensus.transactions import CreateTask
+from ml.aggregation.spec import AggregationSpec, compute_rule_dict
+from ml.models import init_weights
+from ml.snapshot import compute_model_hash, encode_weights
+from node.errors import ConfigError
+from node.learning.settings import TrainingConfig
+from node.network.peer_id import compute_peer_id
+from node.ops.config import ApiConfig, NodeConfig, P2PConfig, render_config
+from node.ops.genesis_file import write_genesis
+from node.ops.keys import create_key_file
+from node.storage.blobs import BlobStore
+
+MANIFEST_FILE = "testnet.json"
+
+
+@dataclass(frozen=True)
+class TaskOptions:
+    """The genesis training task."""
+
+    model_id: str = "mlp-digits"
+    rule: str = "fedavg"
+    rule_params: dict[str, int | float] = field(default_factory=dict)
+    min_deltas: int = 0
+    """0 means n - f of the n validators (f = floor((n - 1) / 3)): a version needs most nodes'
+    deltas, but one slow or dead node never stalls the others (its late delta counts toward
+    the next version, within the staleness bound)."""
+    max_staleness: int = 2
+    clip_norm: float = 10.0
+    reward_per_delta: int = 1_000
+    reward_pool: int = 10_000_000
+    init_seed: int = 0
+
+
+@dataclass(frozen=True)
+class TestnetOptions:
+    """What ``testnet create`` builds."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    validators: int = 4
+    chain_id: str = "deltachain-local"
+    p2p_base_port: int = 26_600
+    api_base_port: int = 8_600
+    params: ChainParams = field(default_factory=ChainParams)
+    partition: str = "iid"
+    alpha: float = 0.5
+    local_epochs: int = 2
+    learning_rate: float = 0.1
+    batch_size: int = 32
+    stake: int = 1_000_000
+    balance: int = 1_000_000_000
+    seed: int | None = None
+    """Key seed for reproducible dev networks; None draws keys from the OS."""
+    training: bool = True
+    """Whether the nodes train (off: a consensus-only network that still carries the task)."""
+    task: TaskOptions = field(default_factory=TaskOptions)
+
+
+def make_seed(options: TestnetOptions, index: int) -> bytes:
+    if options.seed is None:
+        return secrets.token_bytes(32)
+    return options.seed.to_bytes(16, "big") + index.to_bytes(16, "big")
+
+
+def build_task(options: TestnetOptions) -> tuple[CreateTask, bytes]:
+    """The genesis task and the initial model snapshot it names."""
+    task = options.task
+    n = options.validators
+    min_deltas = task.min_deltas or n - (n - 1) // 3
+    spec = AggregationSpec.from_dict(
+        {
+            "model_id": task.model_id,
+            "rule": task.rule,
+            "clip_norm": task.clip_norm,
+            "min_deltas": min_deltas,
+            **task.rule_params,
+        }
+    )
+    snapshot = encode_weights(init_weights(task.model_id, task.init_seed))
+    create = CreateTask(
+        model_id=task.model_id,
+        initial_model_hash=compute_model_hash(init_weights(task.model_id, task.init_seed)),
+        aggregation=compute_rule_dict(spec),
+        min_deltas=min_deltas,
+        max_staleness=task.max_staleness,
+        clip_norm=task.clip_norm,
+        reward_per_delta=task.reward_per_delta,
+        reward_pool=task.reward_pool,
+        max_payload_bytes=16 << 20,
+    )
+    return create, snapshot
+
+
+def build_genesis(options: TestnetOptions, keys: list[KeyPair], task: CreateTask) -> Genesis:
+    accounts = tuple(
+        GenesisAccount(k.address, balance=options.balance, bonded=options.stake, votes=(k.address,))
+        for k in keys
+    )
+    candidates = tuple(GenesisCandidate(k.address, f"node{i}") for i, k in enumerate(keys))
+    params = ChainParams.from_mapping(
+        {
+            **options.params.to_mapping(),
+            "max_validators": max(options.params.max_validators, len(keys)),
+        }
+    )
+    return Genesis(
+        chain_id=options.chain_id,
+        time_ms=0,
+        params=params,
+        accounts=accounts,
+        candidates=candidates,
+        tasks=(GenesisTask(keys[0].address, task),),
+    )
+
+
+def create_testnet(out: Path, options: TestnetOptions) -> dict[str, object]:
+    """Write every node home under ``out`` and ``out/testnet.json``; return the manifest."""
+    if options.validators < 1:
+        raise ConfigError("a testnet needs at least one validator")
+    if out.exists() and any(out.iterdir()):
+        raise ConfigError(f"{out} is not empty; choose a new directory")
+    seeds = [make_seed(options, i) for i in range(options.validators)]
+    keys = [KeyPair.from_seed(s) for s in seeds]
+    task, snapshot = build_task(options)
+    genesis = build_genesis(options, keys, task)
+    p2p_addrs = [
+        f"/ip4/127.0.0.1/tcp/{options.p2p_base_port + i}/p2p/{compute_peer_id(seed)}"
+        for i, seed in enumerate(seeds)
+    ]
+    nodes = []
+    for i, seed in enumerate(seeds):
+        home = out / f"node{i}"
+        home.mkdir(parents=True)
+        create_key_file(home / "node_key.json", seed)
+        write_genesis(home / "genesis.cbor", genesis)
+        BlobStore(home / "data" / "blobs").put(snapshot)
+        config = _node_config(options, home, i, p2p_addrs)
+        (home / "config.toml").write_text(render_config(config), encoding="utf-8")
+        nodes.append(
+            {
+                "name": f"node{i}",
+                "home": str(home),
+                "address": keys[i].address.hex(),
+                "p2p": p2p_addrs[i],
+                "api": f"http://127.0.0.1:{options.api_base_port + i}",
+            }
+        )
+    manifest: dict[str, object] = {"chain_id": options.chain_id, "nodes": nodes}
+    (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return manifest
+
+
+def _node_config(options: TestnetOptions, home: Path, index: int, addrs: list[str]) -> NodeConfig:
+    return NodeConfig(
+        home=home,
+        moniker=f"node{index}",
+        p2p=P2PConfig(
+            listen=f"/ip4/127.0.0.1/tcp/{options.p2p_base_port + index}",
+            bootstrap=tuple(a for j, a in enumerate(addrs) if j != index),
+        ),
+        api=ApiConfig("127.0.0.1", options.api_base_port + index, ""),
+        training=TrainingConfig(
+            enabled=options.training,
+            partition=options.partition,
+            alpha=options.alpha,
+            shard_index=index,
+            num_shards=options.validators,
+            local_epochs=options.local_epochs,
+            batch_size=options.batch_size,
+            learning_rate=options.learning_rate,
+        ),
+    )

@@ -1,0 +1,77 @@
+"""The mempool admits only applicable sequences, rechecks after blocks, and evicts by fee rate."""
+
+from __future__ import annotations
+
+import pytest
+
+from consensus.ledger import compute_genesis_state, process_transaction
+from consensus.ledger.devnet import make_devnet_genesis, make_keys, sign_transaction
+from consensus.state import ChainState
+from consensus.transactions import SignedTransaction, Transfer
+from node.chain.mempool import Mempool, MempoolError
+
+KEYS = make_keys(3, namespace=7)
+STATE = compute_genesis_state(make_devnet_genesis("c", KEYS[:1], others=KEYS[1:]))
+TO = KEYS[2].address
+
+
+def transfer(sender: int, nonce: int, fee: int = 1, amount: int = 5) -> SignedTransaction:
+    return sign_transaction(KEYS[sender], "c", nonce, Transfer(TO, amount), fee=fee)
+
+
+def test_mempool_admits_nonce_chains_and_reaps_in_order() -> None:
+    pool = Mempool(STATE, process_transaction)
+    txs = [transfer(1, 0), transfer(1, 1), transfer(0, 0)]
+    for tx in txs:
+        pool.add(tx)
+    assert pool.reap(10, 1 << 20) == tuple(txs)
+    assert pool.reap(2, 1 << 20) == tuple(txs[:2])
+    assert len(pool) == 3 and txs[0].hash in pool
+
+
+@pytest.mark.parametrize(
+    ("tx", "reason"),
+    [
+        (transfer(1, 1), "nonce"),
+        (sign_transaction(KEYS[1], "other", 0, Transfer(TO, 1)), "chain id"),
+        (transfer(1, 0, amount=10**12), "balance"),
+    ],
+)
+def test_mempool_rejects_inapplicable_transactions(tx: SignedTransaction, reason: str) -> None:
+    pool = Mempool(STATE, process_transaction)
+    with pytest.raises(MempoolError, match=reason):
+        pool.add(tx)
+    assert len(pool) == 0
+
+
+def test_mempool_rejects_duplicates() -> None:
+    pool = Mempool(STATE, process_transaction)
+    pool.add(transfer(1, 0))
+    with pytest.raises(MempoolError, match="already"):
+        pool.add(transfer(1, 0))
+
+
+def test_mempool_update_drops_included_and_rechecks_rest() -> None:
+    pool = Mempool(STATE, process_transaction)
+    first, second, other = transfer(1, 0), transfer(1, 1), transfer(0, 0)
+    for tx in (first, second, other):
+        pool.add(tx)
+    after_block: ChainState = process_transaction(STATE, first)
+    pool.update(after_block, [first.hash])
+    assert pool.reap(10, 1 << 20) == (second, other)
+    # A block that used nonce 0 of sender 0 with a different tx invalidates the pooled one.
+    rival = transfer(0, 0, amount=6)
+    pool.update(process_transaction(after_block, rival), [rival.hash])
+    assert pool.reap(10, 1 << 20) == (second,)
+
+
+def test_mempool_full_pool_evicts_cheapest_tail_for_higher_fee() -> None:
+    pool = Mempool(STATE, process_transaction, max_txs=2)
+    cheap0, cheap1 = transfer(1, 0, fee=1), transfer(1, 1, fee=1)
+    pool.add(cheap0)
+    pool.add(cheap1)
+    with pytest.raises(MempoolError, match="full"):
+        pool.add(transfer(0, 0, fee=1))
+    rich = transfer(0, 0, fee=50)
+    pool.add(rich)
+    assert pool.reap(10, 1 << 20) == (cheap0, rich)

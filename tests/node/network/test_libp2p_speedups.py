@@ -1,0 +1,223 @@
+"""The py-libp2p speed-ups (patches 5 to 8): each one's effect with it and without it."""
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+import pytest
+import trio
+from libp2p.abc import INetStream
+from libp2p.custom_types import TProtocol
+from libp2p.peer.id import ID
+from libp2p.peer.peerinfo import PeerInfo
+from libp2p.peer.peerstore import env_to_send_in_RPC
+from libp2p.pubsub import pubsub as pubsub_module
+from libp2p.pubsub import utils as pubsub_utils
+from libp2p.pubsub.pb import rpc_pb2
+from libp2p.tools.anyio_service import Service, background_trio_service
+from libp2p.tools.anyio_service.trio_tasks import FunctionTask
+
+from node.network import libp2p_patches
+from node.network.libp2p_host import Libp2pStack, build_host, parse_addrs
+from node.network.libp2p_speedups import IDONTWANT_MIN_BYTES
+from tests.node.network.conftest import make_config, wait_until
+from tests.node.network.test_libp2p_hardening import raw_stack
+
+TOPIC = "/speedups/test/1"
+SMALL_FRAMES = TProtocol("/speedups/frames/1")
+
+
+@contextmanager
+def reverted(name: str) -> Iterator[None]:
+    names = frozenset({name})
+    libp2p_patches.revert_patches(names)
+    try:
+        yield
+    finally:
+        libp2p_patches.apply_patches(names)
+
+
+@asynccontextmanager
+async def two_subscribed_stacks() -> AsyncIterator[tuple[Libp2pStack, Libp2pStack]]:
+    """Two py-libp2p stacks on loopback, each in the other's mesh for ``TOPIC``."""
+    async with raw_stack(make_config(51)) as sender, raw_stack(make_config(52)) as receiver:
+        await sender.host.connect(PeerInfo(receiver.host.get_id(), receiver.host.get_addrs()))
+        await sender.pubsub.subscribe(TOPIC)
+        await receiver.pubsub.subscribe(TOPIC)
+
+        def meshed() -> bool:
+            return receiver.host.get_id() in sender.gossipsub.mesh.get(
+                TOPIC, set()
+            ) and sender.host.get_id() in receiver.gossipsub.mesh.get(TOPIC, set())
+
+        await wait_until(meshed, timeout_s=15)
+        yield sender, receiver
+
+
+async def idontwant_count_after(size: int) -> int:
+    """Publish one ``size``-byte message; how many IDONTWANT ids the sender got back."""
+    async with two_subscribed_stacks() as (sender, receiver):
+        peer = receiver.host.get_id()
+        await sender.pubsub.publish(TOPIC, b"x" * size)
+        most = 0  # the heartbeat clears these ids every second: watch them closely
+        deadline = trio.current_time() + 1.0
+        while trio.current_time() < deadline:
+            most = max(most, len(sender.gossipsub.dont_send_message_ids.get(peer, ())))
+            await trio.sleep(0.001)
+        return most
+
+
+async def test_small_messages_draw_no_idontwant_large_ones_still_do() -> None:
+    with reverted("large_message_idontwant"):
+        assert await idontwant_count_after(200) == 1  # the library's own behaviour
+    assert await idontwant_count_after(200) == 0
+    assert await idontwant_count_after(IDONTWANT_MIN_BYTES) == 1
+
+
+def counting_consume_envelope(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Record each signature check the library makes (the real check still runs)."""
+    calls: list[bytes] = []
+    real: Callable[..., Any] = getattr(pubsub_utils, "consume_envelope")  # noqa: B009
+
+    def consume_envelope(data: bytes, domain: str) -> Any:
+        calls.append(data)
+        return real(data, domain)
+
+    monkeypatch.setattr(pubsub_utils, "consume_envelope", consume_envelope)
+    return calls
+
+
+def consume_signed_record() -> Callable[..., bool]:
+    """The check as pubsub calls it (patched or not at the time of the call)."""
+    function: Callable[..., bool] = getattr(pubsub_module, "maybe_consume_signed_record")  # noqa: B009
+    return function
+
+
+def rpc_with_record(record: bytes) -> rpc_pb2.RPC:
+    return rpc_pb2.RPC(senderRecord=record)
+
+
+def test_a_peer_record_is_verified_once_per_distinct_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = counting_consume_envelope(monkeypatch)
+    sender, receiver = build_host(make_config(53)), build_host(make_config(54))
+    record, _ = env_to_send_in_RPC(sender)
+    consume = consume_signed_record()
+    for _ in range(5):
+        assert consume(rpc_with_record(record), receiver, sender.get_id())
+    assert len(calls) == 1
+
+    forged = record[:-1] + bytes([record[-1] ^ 1])  # one bit of the signature flipped
+    assert not consume(rpc_with_record(forged), receiver, sender.get_id())
+    assert not consume(rpc_with_record(forged), receiver, sender.get_id())
+    assert len(calls) == 3  # bytes never accepted are checked every time
+    other = ID.from_base58(build_host(make_config(55)).get_id().to_base58())
+    assert not consume(rpc_with_record(record), receiver, other)  # someone else's record
+    assert consume(rpc_pb2.RPC(), receiver, sender.get_id())  # no record: nothing to check
+
+
+def test_without_the_patch_every_rpc_is_verified(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = counting_consume_envelope(monkeypatch)
+    sender, receiver = build_host(make_config(56)), build_host(make_config(57))
+    record, _ = env_to_send_in_RPC(sender)
+    with reverted("remember_signed_records"):
+        for _ in range(5):
+            assert consume_signed_record()(rpc_with_record(record), receiver, sender.get_id())
+    assert len(calls) == 5
+
+
+async def window_updates_after_small_reads(count: int) -> int:
+    """Send ``count`` 100-byte writes over one yamux stream; how many times the reader sent
+    credit back for bytes just read."""
+    sender, receiver = build_host(make_config(58)), build_host(make_config(59))
+    finished = trio.Event()
+    updates: list[int] = []
+
+    async def read_all(stream: INetStream) -> None:
+        for _ in range(count):
+            await stream.read(100)
+        updates.append(stream.muxed_stream._window_update_bytes_read_only)  # type: ignore[attr-defined]
+        finished.set()
+
+    receiver.set_stream_handler(SMALL_FRAMES, read_all)
+    listen = make_config(0).listen_addrs
+    async with sender.run(parse_addrs(listen)), receiver.run(parse_addrs(listen)):
+        await sender.connect(PeerInfo(receiver.get_id(), receiver.get_addrs()))
+        stream = await sender.new_stream(receiver.get_id(), [SMALL_FRAMES])
+        for _ in range(count):
+            await stream.write(b"y" * 100)
+            await trio.sleep(0.002)  # one read per write on the other side
+        with trio.fail_after(10):
+            await finished.wait()
+        await sender.get_network().close()
+        await receiver.get_network().close()
+    return updates[0]
+
+
+async def test_yamux_returns_credit_in_batches_not_per_read() -> None:
+    with reverted("batched_yamux_credit"):
+        assert await window_updates_after_small_reads(50) >= 40
+    assert await window_updates_after_small_reads(50) == 0
+
+
+class Recorder(Service):
+    """A py-libp2p service whose tasks note under which parent task the manager filed them."""
+
+    def __init__(self) -> None:
+        self.parents: dict[str, Any] = {}
+        self.release = trio.Event()
+
+    async def run(self) -> None:
+        await self.release.wait()
+
+    async def note(self, name: str) -> None:
+        task = next(
+            t
+            for t in FunctionTask.iterate_tasks(*self._root_tasks())
+            if t.has_trio_task and t.trio_task is trio.lowlevel.current_task()
+        )
+        self.parents[name] = task.parent
+        await self.release.wait()
+
+    async def spawn_child(self) -> None:
+        self.manager.run_task(self.note, "child")
+        await self.note("spawner")
+
+    def _root_tasks(self) -> set[Any]:
+        roots: set[Any] = getattr(self.manager, "_root_tasks")  # noqa: B009
+        return roots
+
+
+async def parents_and_walks(monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Any], int]:
+    """Start a task from outside the service and one from inside; the parents the manager
+    gave them and how many tree walks the outside start cost."""
+    walks: list[int] = []
+    real = FunctionTask.iterate_tasks.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type, *tasks: Any) -> Any:
+        walks.append(1)
+        return real(cls, *tasks)
+
+    service = Recorder()
+    async with background_trio_service(service):
+        service.manager.run_task(service.spawn_child)
+        await wait_until(lambda: {"spawner", "child"} <= service.parents.keys())
+        monkeypatch.setattr(FunctionTask, "iterate_tasks", classmethod(counting))
+        service.manager.run_task(service.note, "outside")
+        monkeypatch.undo()
+        await wait_until(lambda: "outside" in service.parents)
+        service.release.set()
+    return service.parents, len(walks)
+
+
+async def test_tasks_started_from_outside_the_service_skip_the_tree_walk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with reverted("indexed_parent_task"):
+        library, library_walks = await parents_and_walks(monkeypatch)
+    patched, patched_walks = await parents_and_walks(monkeypatch)
+    assert library_walks >= 1 and patched_walks == 0
+    for parents in (library, patched):  # the same task tree either way
+        assert parents["outside"] is None and parents["spawner"] is None
+        assert parents["child"] is not None
