@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -76,14 +78,16 @@ def start(
     home: HomeOption,
     log_level: Annotated[str, typer.Option("--log-level")] = "info",
 ) -> None:
-    """Run a node until SIGINT or SIGTERM."""
+    """Run a node until SIGINT, SIGTERM or SIGHUP."""
     from node.ops.config import load_config
     from node.ops.daemon import find_cause, run_daemon
+    from node.ops.lifeline import parse_lifeline_fd
 
     setup_logging(log_level)
     try:
         config = load_config(home)
-        trio.run(run_daemon, config)
+        lifeline_fd = parse_lifeline_fd(os.environ)
+        trio.run(partial(run_daemon, config, lifeline_fd=lifeline_fd))
     except ConfigError as exc:
         report(exc)
     except BaseException as exc:

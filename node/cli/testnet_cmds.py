@@ -75,34 +75,50 @@ def up(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Start every node, show live progress, stop at the accuracy target (or Ctrl-C), summarise."""
+    """Start every node, show live progress, stop at the accuracy target (or Ctrl-C), summarise.
+
+    Every node stops when `testnet up` ends, however it ends: Ctrl-C, SIGTERM, SIGHUP, an error,
+    or even SIGKILL (each node watches a lifeline pipe to this process).
+    """
     from node.ops.cluster_report import collect_summary, find_reached_version, get_models
     from node.ops.launcher import Cluster
+    from node.ops.ports import validate_ports_free
+    from node.ops.signals import stop_signals_raise
 
     manifest = _load_manifest(directory)
     cluster = Cluster.from_manifest(manifest)
+    try:
+        validate_ports_free([(n.name, n.home) for n in cluster.nodes])
+    except NodeError as exc:
+        report(exc)
     started = time.monotonic()
     reached: int | None = None
     try:
-        cluster.start_all()
-        cluster.wait_until_serving(60.0)
-        with Live(console=console, refresh_per_second=2) as live:
-            while time.monotonic() - started < timeout and reached is None:
-                time.sleep(1.0)
-                live.update(_progress_table(cluster, until_accuracy, time.monotonic() - started))
-                reached = find_reached_version(get_models(cluster.nodes[0]), until_accuracy)
-        elapsed = time.monotonic() - started
-        balances = _initial_balances(manifest)
-        summary = collect_summary(cluster, _addresses(manifest), balances)
-    except KeyboardInterrupt:
-        console.print("interrupted: stopping the nodes")
-        cluster.stop_all()
+        with stop_signals_raise(LauncherStopped):
+            cluster.start_all()
+            _print_endpoints(cluster)
+            cluster.wait_until_serving(60.0)
+            with Live(console=console, refresh_per_second=2) as live:
+                while time.monotonic() - started < timeout and reached is None:
+                    time.sleep(1.0)
+                    live.update(
+                        _progress_table(cluster, until_accuracy, time.monotonic() - started)
+                    )
+                    reached = find_reached_version(get_models(cluster.nodes[0]), until_accuracy)
+            elapsed = time.monotonic() - started
+            balances = _initial_balances(manifest)
+            summary = collect_summary(cluster, _addresses(manifest), balances)
+    except (KeyboardInterrupt, LauncherStopped) as exc:
+        reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+        console.print(f"{reason}: stopping the nodes")
+        cluster.close()
+        console.print("every node stopped")
         raise typer.Exit(int(ExitCode.FAILURE)) from None
     except (RuntimeError, TimeoutError) as exc:
-        cluster.stop_all()
+        cluster.close()
         fail(str(exc), ExitCode.FAILURE)
     finally:
-        cluster.stop_all()
+        cluster.close()
     summary.target_accuracy = until_accuracy
     summary.reached_version = reached
     summary.seconds_to_target = round(elapsed, 1) if reached is not None else None
@@ -114,6 +130,16 @@ def up(
         _print_summary(summary.to_json())
     if reached is None or not summary.same_model_hash:
         raise typer.Exit(int(ExitCode.FAILURE))
+
+
+class LauncherStopped(Exception):  # noqa: N818 - names the event, like KeyboardInterrupt
+    """SIGTERM or SIGHUP reached `testnet up`; the nodes are being stopped."""
+
+
+def _print_endpoints(cluster: Any) -> None:
+    for node in cluster.nodes:
+        pid = node.process.pid if node.process is not None else "-"
+        console.print(f"started {node.name} (pid {pid}) api {node.api_url} home {node.home}")
 
 
 def _load_manifest(directory: Path) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """``deltachain start``: one node process with libp2p networking, the HTTP API and training.
 
-The process shuts down cleanly on SIGINT or SIGTERM: every task is cancelled, storage is closed,
-the training worker is stopped. Faults an operator can act on surface as :class:`NodeError`
+The process shuts down cleanly on SIGINT, SIGTERM or SIGHUP, and when the launcher that started
+it is gone (its lifeline pipe closed): every task is cancelled, storage is closed, the training
+worker is stopped. Faults an operator can act on surface as :class:`NodeError`
 subclasses that the CLI turns into one line and a documented exit code.
 """
 
@@ -31,8 +32,11 @@ from node.network.values import Providers
 from node.ops.config import NodeConfig
 from node.ops.genesis_file import load_genesis
 from node.ops.keys import load_key_file
+from node.ops.lifeline import wait_for_launcher_exit
 
 logger = logging.getLogger(__name__)
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 API_INFO_FILE = "api.json"
 
@@ -79,17 +83,29 @@ def build_node(config: NodeConfig) -> ChainNode:
 
 
 async def run_daemon(
-    config: NodeConfig, *, task_status: TaskStatus[DaemonInfo] = trio.TASK_STATUS_IGNORED
+    config: NodeConfig,
+    *,
+    lifeline_fd: int | None = None,
+    task_status: TaskStatus[DaemonInfo] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Run the node until cancelled or signalled."""
+    """Run the node until cancelled, signalled (SIGINT, SIGTERM, SIGHUP) or, when a launcher
+    started it with a lifeline (``lifeline_fd``), until that launcher is gone."""
     node = build_node(config)
-    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+    with trio.open_signal_receiver(*STOP_SIGNALS) as signals:
         async with trio.open_nursery() as nursery:
             await _start_services(nursery, node, config, task_status)
+            if lifeline_fd is not None:
+                nursery.start_soon(_stop_when_launcher_exits, lifeline_fd, nursery.cancel_scope)
             async for signum in signals:
                 logger.info("received signal=%s, shutting down", signal.Signals(signum).name)
                 nursery.cancel_scope.cancel()
                 break
+
+
+async def _stop_when_launcher_exits(lifeline_fd: int, scope: trio.CancelScope) -> None:
+    await wait_for_launcher_exit(lifeline_fd)
+    logger.warning("the launcher that started this node is gone; shutting down")
+    scope.cancel()
 
 
 async def _start_services(

@@ -1,7 +1,8 @@
 """Real node processes on this machine: start, signal, restart and stop them, no leftovers.
 
 Each node runs ``python -m node.cli.main start --home HOME`` in its own session (so a signal to
-the node never hits the launcher), with its output in ``HOME/node.log``.
+the node never hits the launcher), with its output in ``HOME/node.log``. Every node holds the
+read end of the cluster's :class:`~node.ops.lifeline.Lifeline`, so no node outlives the launcher.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import IO, Any
 
 from node.api.client import ApiClient
 from node.api.errors import ApiError
+from node.ops.lifeline import Lifeline
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,7 @@ class Cluster:
     nodes: list[NodeProcess]
     python: str = field(default_factory=lambda: sys.executable)
     log_level: str = "info"
+    _lifeline: Lifeline | None = field(default=None, repr=False)
 
     @classmethod
     def from_manifest(cls, manifest: dict[str, Any]) -> Cluster:
@@ -84,15 +87,31 @@ class Cluster:
             self.log_level,
         ]
         node.log = open(node.home / "node.log", "ab")  # noqa: SIM115 - closed in stop()
+        lifeline = self._get_lifeline()
         node.process = subprocess.Popen(
             command,
             stdout=node.log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            pass_fds=(lifeline.read_fd,),
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **lifeline.child_env()},
         )
         node.starts += 1
         logger.info("started node=%s pid=%d", node.name, node.process.pid)
+
+    def _get_lifeline(self) -> Lifeline:
+        if self._lifeline is None:
+            self._lifeline = Lifeline()
+        return self._lifeline
+
+    def close(self) -> None:
+        """Stop every node, then close the lifeline (call once the cluster is done with)."""
+        try:
+            self.stop_all()
+        finally:
+            if self._lifeline is not None:
+                self._lifeline.close()
+                self._lifeline = None
 
     def start_all(self) -> None:
         for node in self.nodes:

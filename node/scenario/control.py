@@ -116,6 +116,7 @@ class Fleet:
             self.marks.append(Mark(round(t_s, 3), "undo", tuple(undone), Phase.END.value))
 
     def stop_all(self) -> None:
+        """Resume paused nodes, stop every node and close the cluster's lifeline."""
         for name in sorted(self.paused):
             self._resume(name)
-        self.cluster.stop_all()
+        self.cluster.close()

@@ -5,7 +5,7 @@ nodes on loopback or, with ``netns``, each in its own network namespace, plays t
 while it polls every node's API, ends at the hard duration or once every goal is reached
 (``stop_when_done``), undoes whatever is still perturbed, waits (bounded) for the nodes to catch
 up, observes every node and judges with :func:`~node.scenario.verdict.judge`. Whatever happens
-(a failed check, an exception, Ctrl-C, SIGTERM) every node is stopped, paused ones resumed
+(a failed check, an exception, Ctrl-C, SIGTERM, SIGHUP) every node is stopped, paused ones resumed
 first, namespaces are removed, and no process of the run is left behind.
 """
 
@@ -14,15 +14,12 @@ from __future__ import annotations
 import logging
 import secrets
 import shutil
-import signal
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from types import FrameType
 
+from node.ops.signals import stop_signals_raise
 from node.scenario.errors import ScenarioError
 from node.scenario.manifest import Manifest
 from node.scenario.options import RunOptions
@@ -58,7 +55,7 @@ def run_scenario(
     workdir.mkdir(parents=True, exist_ok=True)
     passed = False
     try:
-        with _sigterm_raises():
+        with stop_signals_raise(RunInterrupted):
             report = _run_in(plan, options, clock, seed, workdir)
         passed = report.passed
         return report
@@ -123,22 +120,3 @@ def _settle(
         time.sleep(options.poll_s)
         play.poll(play.now())
         play.show(display, duration)
-
-
-@contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """SIGTERM becomes :class:`RunInterrupted` (in the main thread), so cleanup runs."""
-
-    def on_term(signum: int, frame: FrameType | None) -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the cleanup
-        raise RunInterrupted("terminated by SIGTERM")
-
-    try:
-        previous = signal.signal(signal.SIGTERM, on_term)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
