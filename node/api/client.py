@@ -24,11 +24,15 @@ class ApiClient:
     """Talks to one node at ``base_url`` (``http://host:port``); ``token`` for POST /txs."""
 
     def __init__(self, base_url: str, token: str = "", timeout_s: float = 10.0) -> None:
-        parts = urllib.parse.urlsplit(base_url)
+        try:
+            parts = urllib.parse.urlsplit(base_url)
+            port = parts.port or 80
+        except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535"
+            raise ApiUnavailableError(f"API URL {base_url!r} is invalid: {exc}") from None
         if parts.scheme != "http" or not parts.hostname:
             raise ApiUnavailableError(f"base URL must look like http://host:port, not {base_url!r}")
         self.host = parts.hostname
-        self.port = parts.port or 80
+        self.port = port
         self.prefix = parts.path.rstrip("/")
         self.token = token
         self.timeout_s = timeout_s

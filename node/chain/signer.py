@@ -109,7 +109,7 @@ def load_last_signed(path: Path) -> SignedPosition | None:
         body = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise StorageError(f"signer state {path} is unreadable: {exc}") from exc
     try:
         return SignedPosition(

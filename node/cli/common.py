@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from node.errors import ConfigError, NodeError, PortInUseError, StorageError
 
@@ -44,7 +45,7 @@ EXIT_CODES_HELP = (
 
 
 def fail(message: str, code: ExitCode) -> NoReturn:
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(int(code))
 
 
@@ -100,7 +101,7 @@ def resolve_api(home: Path | None, api: str | None) -> str:
         url = json.loads(info.read_text(encoding="utf-8"))["api"]
     except FileNotFoundError:
         fail(f"{info} not found: is the node in {home} running?", ExitCode.UNAVAILABLE)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         fail(f"{info} is unreadable: {exc}", ExitCode.UNAVAILABLE)
     if not isinstance(url, str):
         fail(f"{info} has no API address", ExitCode.UNAVAILABLE)

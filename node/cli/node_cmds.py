@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 from functools import partial
@@ -23,6 +24,8 @@ from node.cli.common import (
 )
 from node.errors import ConfigError, NodeError
 
+CHAIN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,49}")
+
 HomeOption = Annotated[Path, typer.Option("--home", help="Node home directory.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -34,8 +37,8 @@ def init(
     genesis: Annotated[
         Path | None, typer.Option(help="Join a network: copy this genesis.cbor.")
     ] = None,
-    p2p_port: Annotated[int, typer.Option("--p2p-port")] = 26_656,
-    api_port: Annotated[int, typer.Option("--api-port")] = 8_545,
+    p2p_port: Annotated[int, typer.Option("--p2p-port", min=0, max=65535)] = 26_656,
+    api_port: Annotated[int, typer.Option("--api-port", min=0, max=65535)] = 8_545,
     bootstrap: Annotated[
         list[str] | None, typer.Option(help="Peer address .../p2p/<id> (repeatable).")
     ] = None,
@@ -50,7 +53,10 @@ def init(
 
     if (home / "config.toml").exists():
         fail(f"{home} is already initialised", ExitCode.CONFIG)
+    if home.exists() and not home.is_dir():
+        fail(f"--home {home} is a file, not a directory", ExitCode.CONFIG)
     try:
+        validate_init_options(moniker, chain_id, tuple(bootstrap or ()))
         home.mkdir(parents=True, exist_ok=True)
         key = create_key_file(home / "node_key.json", secrets.token_bytes(32))
         if genesis is not None:
@@ -71,6 +77,8 @@ def init(
         (home / "config.toml").write_text(render_config(config), encoding="utf-8")
     except NodeError as exc:
         report(exc)
+    except OSError as exc:
+        fail(f"cannot write the node home {home}: {exc.strerror or exc}", ExitCode.CONFIG)
     typer.echo(f"initialised {home} (address {key.address.hex()})")
 
 
@@ -97,6 +105,20 @@ def start(
         if isinstance(cause, NodeError):
             report(cause)
         raise
+
+
+def validate_init_options(moniker: str, chain_id: str, bootstrap: tuple[str, ...]) -> None:
+    """Refuse what would write a config or genesis that cannot be used (ConfigError)."""
+    from node.ops.config import validate_moniker, validate_multiaddr
+
+    validate_moniker(moniker)
+    if not CHAIN_ID_PATTERN.fullmatch(chain_id):
+        raise ConfigError(
+            f"--chain-id {chain_id!r} must be 1 to 50 letters, digits, '.', '_' or '-'"
+            " (starting with a letter or digit)"
+        )
+    for entry in bootstrap:
+        validate_multiaddr("--bootstrap", entry, need_peer=True)
 
 
 def status(

@@ -148,7 +148,7 @@ def _load_manifest(directory: Path) -> dict[str, Any]:
         manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         fail(f"{path} not found: create the testnet first", ExitCode.CONFIG)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         fail(f"{path} is unreadable: {exc}", ExitCode.CONFIG)
     return manifest
 

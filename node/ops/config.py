@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import multiaddr
+
 from node.byzantine.roles import ATTACKS, MAX_SPAM_PER_S, ROLES
 from node.byzantine.settings import ByzantineConfig
 from node.errors import ConfigError
@@ -22,6 +24,9 @@ from node.learning.settings import TrainingConfig
 CONFIG_FILE = "config.toml"
 GENESIS_FILE = "genesis.cbor"
 KEY_FILE = "node_key.json"
+MAX_MONIKER = 64
+DATASETS = ("digits",)
+"""Datasets a node can train on (``[training] dataset``)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,11 @@ def load_config(home: Path) -> NodeConfig:
 
 
 def parse_config(home: Path, raw: Mapping[str, Any]) -> NodeConfig:
+    if not raw:
+        raise ConfigError(
+            f"{home / CONFIG_FILE} is empty: it needs at least [p2p] listen and [api] port"
+            " (run `deltachain init` to write a complete one)"
+        )
     _check_keys("", raw, {"node", "p2p", "api", "training", "byzantine"})
     node = _table(raw, "node")
     _check_keys("node.", node, {"moniker"})
@@ -100,24 +110,54 @@ def parse_config(home: Path, raw: Mapping[str, Any]) -> NodeConfig:
 
 
 def _validate(config: NodeConfig) -> None:
+    validate_moniker(config.moniker)
     if not 0 <= config.api.port <= 65535:
         raise ConfigError(f"api.port {config.api.port} is not a TCP port")
     if not config.api.is_loopback and not config.api.token:
         raise ConfigError("api.token is required when api.host is not a loopback address")
     if not config.p2p.listen.startswith("/ip4/") and not config.p2p.listen.startswith("/ip6/"):
         raise ConfigError(f"p2p.listen {config.p2p.listen!r} is not a multiaddress")
-    training = config.training
+    validate_multiaddr("p2p.listen", config.p2p.listen)
+    for entry in config.p2p.bootstrap:
+        validate_multiaddr("p2p.bootstrap", entry, need_peer=True)
+    _validate_training(config.training)
+    _validate_byzantine(config.byzantine)
+
+
+def _validate_training(training: TrainingConfig) -> None:
+    if training.dataset not in DATASETS:
+        raise ConfigError(f"training.dataset must be one of {DATASETS}, got {training.dataset!r}")
     if training.partition not in ("iid", "dirichlet"):
         raise ConfigError("training.partition must be 'iid' or 'dirichlet'")
     if not 0 <= training.shard_index < training.num_shards:
         raise ConfigError("training.shard_index must be in [0, training.num_shards)")
-    if training.local_epochs < 1 or training.batch_size < 1 or training.learning_rate <= 0:
-        raise ConfigError("training.local_epochs, batch_size and learning_rate must be positive")
-    if training.alpha <= 0:
-        raise ConfigError("training.alpha must be positive")
+    if training.local_epochs < 1 or training.batch_size < 1:
+        raise ConfigError("training.local_epochs and batch_size must be positive")
+    if not (math.isfinite(training.learning_rate) and training.learning_rate > 0):
+        rate = training.learning_rate
+        raise ConfigError(f"training.learning_rate must be a positive number, got {rate}")
+    if not (math.isfinite(training.alpha) and training.alpha > 0):
+        raise ConfigError(f"training.alpha must be a positive number, got {training.alpha}")
+    if not 0 <= training.seed < 2**32:
+        raise ConfigError(f"training.seed must be in [0, 2**32), got {training.seed}")
     if training.attack not in ATTACKS:
         raise ConfigError(f"training.attack must be one of {ATTACKS}, got {training.attack!r}")
-    _validate_byzantine(config.byzantine)
+
+
+def validate_moniker(moniker: str) -> None:
+    """A moniker is 1 to 64 printable characters (it is shown in tables and logs)."""
+    if not 1 <= len(moniker) <= MAX_MONIKER or not moniker.isprintable():
+        raise ConfigError(f"moniker {moniker!r} must be 1 to {MAX_MONIKER} printable characters")
+
+
+def validate_multiaddr(key: str, addr: str, *, need_peer: bool = False) -> None:
+    """``addr`` parses as a multiaddress (with a ``/p2p/<peer id>`` part if ``need_peer``)."""
+    try:
+        parsed = multiaddr.Multiaddr(addr)
+    except Exception as exc:  # the library raises several unrelated types
+        raise ConfigError(f"{key} entry {addr!r} is not a valid multiaddress: {exc}") from None
+    if need_peer and "p2p" not in [p.name for p in parsed.protocols()]:
+        raise ConfigError(f"{key} entry {addr!r} has no /p2p/<peer id> part")
 
 
 def _validate_byzantine(byzantine: ByzantineConfig) -> None:

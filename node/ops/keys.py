@@ -32,8 +32,16 @@ def load_key_file(path: Path) -> KeyPair:
         key = KeyPair.from_seed(bytes.fromhex(body["seed"]))
     except FileNotFoundError:
         raise ConfigError(f"key file {path} is missing (run `deltachain init`)") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"key file {path} is malformed: {exc}") from None
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise ConfigError(f"key file {path} is malformed: {_describe(exc)}") from None
     if "address" in body and body["address"] != key.address.hex():
         raise ConfigError(f"key file {path}: address does not match the seed")
     return key
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    if isinstance(error, KeyError):
+        return f"no {error} field"
+    return str(error)

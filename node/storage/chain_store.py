@@ -20,6 +20,7 @@ from consensus.errors import DecodeError
 from consensus.state import ChainState
 from consensus.validators import ValidatorSet
 from node.errors import StorageError
+from node.storage.integrity import check_database, damaged
 
 T = TypeVar("T")
 
@@ -86,10 +87,29 @@ class ChainStore:
     def __init__(self, path: Path, *, keep_states: int = 64) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.keep_states = keep_states
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
+        if path.exists() and not path.is_file():
+            raise StorageError(f"chain database {path} is not a file")
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:  # cannot open: permissions, read-only directory, ...
+            raise StorageError(f"cannot open chain database {path}: {exc}") from None
+        try:
+            self._prepare(path)
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _prepare(self, path: Path) -> None:
+        """Set the journal mode, create missing tables and check the file is whole."""
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(SCHEMA)
+        except sqlite3.OperationalError as exc:  # read-only, locked, unreadable
+            raise StorageError(f"cannot use chain database {path}: {exc}") from None
+        except sqlite3.Error as exc:
+            raise damaged(path, str(exc)) from None
+        check_database(self._db, path)
 
     def close(self) -> None:
         self._db.close()

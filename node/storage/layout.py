@@ -30,12 +30,20 @@ class Storage:
 
     @classmethod
     def open(cls, data_dir: Path, *, sync_wal: bool = True) -> Storage:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        return cls(
-            ChainStore(data_dir / "chain.db"),
-            BlobStore(data_dir / "blobs"),
-            WriteAheadLog(data_dir / "consensus.wal", sync=sync_wal),
-        )
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            store = ChainStore(data_dir / "chain.db")
+        except OSError as exc:
+            raise StorageError(f"cannot open data directory {data_dir}: {_reason(exc)}") from None
+        try:
+            return cls(
+                store,
+                BlobStore(data_dir / "blobs"),
+                WriteAheadLog(data_dir / "consensus.wal", sync=sync_wal),
+            )
+        except OSError as exc:
+            store.close()
+            raise StorageError(f"cannot open {exc.filename or data_dir}: {_reason(exc)}") from None
 
     def close(self) -> None:
         self.wal.close()
@@ -59,3 +67,7 @@ def load_chain_state(store: ChainStore, genesis: Genesis) -> ChainState:
     if state.height != store.get_height():
         raise StorageError(f"state at {state.height} but blocks up to {store.get_height()}")
     return state
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)

@@ -122,3 +122,67 @@ def test_status_of_a_node_that_is_not_running(tmp_path: Path) -> None:
     result = runner.invoke(app, ["status", "--home", str(home)])
     assert result.exit_code == ExitCode.UNAVAILABLE
     assert "is the node" in result.output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code", "message"),
+    [
+        (["--api-port", "70000"], ExitCode.USAGE, "--api-port"),
+        (["--p2p-port", "-1"], ExitCode.USAGE, "--p2p-port"),
+        (["--chain-id", ""], ExitCode.CONFIG, "--chain-id '' must be 1 to 50"),
+        (["--chain-id", "a b"], ExitCode.CONFIG, "--chain-id 'a b' must be 1 to 50"),
+        (["--moniker", "a\nb"], ExitCode.CONFIG, "must be 1 to 64 printable"),
+        (["--bootstrap", "garbage"], ExitCode.CONFIG, "--bootstrap entry 'garbage'"),
+    ],
+)
+def test_init_refuses_what_would_write_an_unusable_home(
+    tmp_path: Path, arguments: list[str], code: ExitCode, message: str
+) -> None:
+    home = tmp_path / "h"
+    result = runner.invoke(app, ["init", "--home", str(home), *arguments])
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert not (home / "config.toml").exists() and not (home / "node_key.json").exists()
+
+
+def test_init_home_on_a_file_is_one_line(tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    target.write_text("x")
+    result = runner.invoke(app, ["init", "--home", str(target)])
+    assert result.exit_code == ExitCode.CONFIG
+    assert "is a file, not a directory" in result.output and result.exception is not None
+    assert isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999", "http://[::1"])
+def test_status_with_an_invalid_api_url_is_one_line(url: str) -> None:
+    result = runner.invoke(app, ["status", "--api", url])
+    assert result.exit_code == ExitCode.UNAVAILABLE
+    assert f"API URL {url!r} is invalid" in result.output
+
+
+def test_start_deeply_nested_key_file_is_a_config_error(tmp_path: Path) -> None:
+    home = tmp_path / "h"
+    init_home(home)
+    (home / "node_key.json").write_text("[" * 100_000 + "]" * 100_000)
+    result = runner.invoke(app, ["start", "--home", str(home)])
+    assert result.exit_code == ExitCode.CONFIG
+    assert "node_key.json is malformed: nested too deeply" in result.output
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garble", "directory"])
+def test_start_damaged_chain_database_is_a_storage_error(tmp_path: Path, damage: str) -> None:
+    home = tmp_path / "h"
+    init_home(home)
+    database = home / "data" / "chain.db"
+    ChainStore(database).close()
+    if damage == "truncate":
+        database.write_bytes(database.read_bytes()[:3000])
+    elif damage == "garble":
+        database.write_bytes(b"not a database at all" * 200)
+    else:
+        database.unlink()
+        database.mkdir()
+    result = runner.invoke(app, ["start", "--home", str(home)])
+    assert result.exit_code == ExitCode.STORAGE, result.output
+    assert "chain database" in result.output

@@ -23,16 +23,22 @@ def test_config_render_then_load_round_trips(tmp_path: Path) -> None:
     config = NodeConfig(
         home=tmp_path,
         moniker='n"0',
-        p2p=P2PConfig("/ip4/127.0.0.1/tcp/4001", ("/ip4/127.0.0.1/tcp/4002/p2p/x",), True),
+        p2p=P2PConfig("/ip4/127.0.0.1/tcp/4001", ("/ip4/127.0.0.1/tcp/4002/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA",), True),
         api=ApiConfig("127.0.0.1", 8080, ""),
     )
     write(tmp_path, render_config(config))
     assert load_config(tmp_path) == config
 
 
-def test_config_defaults_from_empty_file(tmp_path: Path) -> None:
-    write(tmp_path, "")
+def test_config_defaults_for_what_a_file_leaves_out(tmp_path: Path) -> None:
+    write(tmp_path, '[node]\nmoniker = "node"\n')
     assert load_config(tmp_path) == NodeConfig(home=tmp_path)
+
+
+def test_config_empty_file_is_refused_not_started_on_random_ports(tmp_path: Path) -> None:
+    write(tmp_path, "# nothing here\n")
+    with pytest.raises(ConfigError, match=r"is empty: it needs at least \[p2p\] listen"):
+        load_config(tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -55,6 +61,17 @@ def test_config_defaults_from_empty_file(tmp_path: Path) -> None:
         ("[byzantine]\nspam_per_s = 1e9\n", "byzantine.spam_per_s must be in"),
         ("[byzantine]\nenabled = true\n", "unknown config key.*byzantine.enabled"),
         ('[training]\nattack = "boost"\n', "training.attack must be one of"),
+        ("[training]\nlearning_rate = nan\n", "training.learning_rate must be a positive"),
+        ("[training]\nlearning_rate = inf\n", "training.learning_rate must be a positive"),
+        ("[training]\nalpha = nan\n", "training.alpha must be a positive"),
+        ("[training]\nseed = -1\n", r"training.seed must be in \[0, 2\*\*32\)"),
+        ('[training]\ndataset = "/data/x"\n', "training.dataset must be one of"),
+        ('[p2p]\nlisten = "/ip4/1.2.3.999/tcp/1"\n', "p2p.listen entry .* is not a valid"),
+        ('[p2p]\nlisten = "/ip4/127.0.0.1/tcp/-1"\n', "p2p.listen entry .* is not a valid"),
+        ('[p2p]\nbootstrap = ["garbage"]\n', "p2p.bootstrap entry 'garbage' is not a valid"),
+        ('[p2p]\nbootstrap = ["/ip4/127.0.0.1/tcp/5"]\n', "has no /p2p/<peer id> part"),
+        ('[node]\nmoniker = "a\\nb"\n', "moniker 'a\\\\nb' must be 1 to 64 printable"),
+        ('[node]\nmoniker = ""\n', "must be 1 to 64 printable"),
     ],
 )
 def test_config_bad_values_give_one_clear_error(tmp_path: Path, text: str, message: str) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from consensus.block import Block, BlockHeader, Commit, CommitSig, FinalizedBlock
 from consensus.crypto import KeyPair
+from consensus.encoding import encode
 from consensus.params import ChainParams
 from consensus.state import Account, ChainState
 from consensus.transactions import Bond, SignedTransaction, Transaction
@@ -86,3 +89,76 @@ def test_chain_store_prunes_old_state_snapshots(tmp_path: Path) -> None:
         store.save_finalized(make_finalized(height), 0, make_state(height))
     rows = store._db.execute("SELECT height FROM states ORDER BY height").fetchall()
     assert [r[0] for r in rows] == [4, 5, 6]
+
+
+def make_linked_chain(store: ChainStore, count: int) -> list[FinalizedBlock]:
+    blocks: list[FinalizedBlock] = []
+    parent = bytes(32)
+    for height in range(1, count + 1):
+        header = BlockHeader("c", height, 1000 + height, KEY.address, parent, *([bytes(32)] * 4))
+        block = Block(header, (), None)
+        finalized = FinalizedBlock(block, Commit(height, 0, block.hash, ()))
+        store.save_finalized(finalized, 0, make_state(height))
+        blocks.append(finalized)
+        parent = block.hash
+    return blocks
+
+
+def test_chain_store_reopens_a_whole_store(tmp_path: Path) -> None:
+    store = ChainStore(tmp_path / "chain.db")
+    make_linked_chain(store, 5)
+    store.close()
+    reopened = ChainStore(tmp_path / "chain.db")
+    assert reopened.get_height() == 5
+    reopened.close()
+
+
+def test_chain_store_random_bytes_in_the_middle_are_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "chain.db"
+    store = ChainStore(path)
+    make_linked_chain(store, 40)
+    store.close()
+    (tmp_path / "chain.db-wal").unlink(missing_ok=True)
+    size = path.stat().st_size
+    with path.open("r+b") as handle:
+        handle.seek(size // 2)
+        handle.write(bytes(range(256)) * 32)  # 8 KiB of garbage in the middle
+    with pytest.raises(StorageError, match=r"is damaged .*move .* aside .*signer\.json"):
+        ChainStore(path)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda p: p.write_bytes(b"garbage" * 100), "is damaged"),
+        (lambda p: p.write_bytes(p.read_bytes()[:5000]), "is damaged"),
+        (lambda p: (p.unlink(), p.mkdir()), "is not a file"),
+    ],
+)
+def test_chain_store_damaged_file_is_one_clear_error(
+    tmp_path: Path, damage: Callable[[Path], object], message: str
+) -> None:
+    path = tmp_path / "chain.db"
+    store = ChainStore(path)
+    make_linked_chain(store, 30)
+    store.close()
+    (tmp_path / "chain.db-wal").unlink(missing_ok=True)
+    damage(path)
+    with pytest.raises(StorageError, match=message):
+        ChainStore(path)
+
+
+def test_chain_store_block_swapped_for_another_is_detected(tmp_path: Path) -> None:
+    path = tmp_path / "chain.db"
+    store = ChainStore(path)
+    make_linked_chain(store, 3)
+    store.close()
+    with sqlite3.connect(path) as db:  # block 2's bytes replaced by an unlinked block's
+        foreign = make_finalized(2).block
+        db.execute(
+            "UPDATE blocks SET block = ?, hash = ? WHERE height = 2",
+            (encode(foreign), foreign.hash),
+        )
+    db.close()
+    with pytest.raises(StorageError, match="commit stored for block 2 is for another block"):
+        ChainStore(path)
