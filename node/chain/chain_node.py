@@ -35,7 +35,7 @@ from node.chain.gossip import (
 )
 from node.chain.hooks import MisbehaviourHooks
 from node.chain.mempool import Mempool, MempoolError
-from node.chain.signer import PersistentSigner
+from node.chain.signer import SIGNER_STATE_FILE, PersistentSigner
 from node.chain.sync import BlockSync
 from node.chain.view import StatusReport, compute_percentile
 from node.errors import StorageError
@@ -97,7 +97,7 @@ class ChainNode:
         state = new_consensus_state(chain, key.address if key else None)
         state = restore_consensus_state(self.storage.store, state)
         self.mempool = Mempool(chain, process_transaction)
-        signer = PersistentSigner(key, self.chain_id, data_dir / "signer.json") if key else None
+        signer = PersistentSigner(key, self.chain_id, data_dir / SIGNER_STATE_FILE) if key else None
         providers = Providers(self._provide_blob, self._provide_blocks, self._provide_status)
         self.network = network_factory(providers)
         self.driver = Driver(

@@ -18,6 +18,9 @@ from consensus.messages import Proposal, Vote, VoteType
 from consensus.primitives import Address, Signature
 from node.errors import DoubleSignError, StorageError
 
+SIGNER_STATE_FILE = "signer.json"
+"""The signer's last signed position, in the node's data directory."""
+
 
 class SignStep(enum.IntEnum):
     """Positions within a round, in signing order."""

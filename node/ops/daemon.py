@@ -23,7 +23,8 @@ from node.api.server import serve_api
 from node.byzantine.base import Misbehaviour
 from node.byzantine.factory import make_misbehaviour
 from node.chain.chain_node import ChainNode
-from node.errors import NodeError, PortInUseError
+from node.chain.signer import SIGNER_STATE_FILE
+from node.errors import NodeError, PortInUseError, StorageError
 from node.learning.trainer import Trainer
 from node.network.config import NetworkConfig
 from node.network.errors import ListenError
@@ -33,6 +34,7 @@ from node.ops.config import NodeConfig
 from node.ops.genesis_file import load_genesis
 from node.ops.keys import load_key_file
 from node.ops.lifeline import wait_for_launcher_exit
+from node.ops.store_check import validate_store_not_behind_signer
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +73,7 @@ def build_node(config: NodeConfig) -> ChainNode:
 
         return Libp2pNetwork(network_config, providers)
 
-    return ChainNode(
+    node = ChainNode(
         genesis,
         key=key,
         data_dir=config.data_dir,
@@ -80,6 +82,17 @@ def build_node(config: NodeConfig) -> ChainNode:
         moniker=config.moniker,
         misbehaviour=make_misbehaviour(config.byzantine, key, genesis.chain_id),
     )
+    has_peers = bool(config.p2p.bootstrap) or config.p2p.mdns
+    try:
+        validate_store_not_behind_signer(
+            node.storage.store.get_height(),
+            config.data_dir / SIGNER_STATE_FILE,
+            has_peers=has_peers,
+        )
+    except StorageError:
+        node.storage.close()
+        raise
+    return node
 
 
 async def run_daemon(

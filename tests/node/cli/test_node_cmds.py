@@ -186,3 +186,16 @@ def test_start_damaged_chain_database_is_a_storage_error(tmp_path: Path, damage:
     result = runner.invoke(app, ["start", "--home", str(home)])
     assert result.exit_code == ExitCode.STORAGE, result.output
     assert "chain database" in result.output
+
+
+def test_start_validator_whose_store_lost_blocks_stops_with_one_line(tmp_path: Path) -> None:
+    home = tmp_path / "h"
+    init_home(home)
+    signer = home / "data" / "signer.json"
+    signer.parent.mkdir(parents=True, exist_ok=True)
+    signer.write_text(
+        '{"height": 159, "round": 0, "step": 3, "sign_bytes": "00", "signature": "11"}'
+    )
+    result = runner.invoke(app, ["start", "--home", str(home)])
+    assert result.exit_code == ExitCode.STORAGE, result.output
+    assert "signed at height 159" in result.output and "no peer is configured" in result.output

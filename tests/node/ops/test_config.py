@@ -13,6 +13,8 @@ from node.learning.settings import TrainingConfig
 from node.ops.config import ApiConfig, NodeConfig, P2PConfig, load_config, render_config
 from node.ops.keys import create_key_file, load_key_file
 
+PEER = "/ip4/127.0.0.1/tcp/4002/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA"
+
 
 def write(home: Path, text: str) -> None:
     home.mkdir(exist_ok=True)
@@ -23,7 +25,11 @@ def test_config_render_then_load_round_trips(tmp_path: Path) -> None:
     config = NodeConfig(
         home=tmp_path,
         moniker='n"0',
-        p2p=P2PConfig("/ip4/127.0.0.1/tcp/4001", ("/ip4/127.0.0.1/tcp/4002/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA",), True),
+        p2p=P2PConfig(
+            "/ip4/127.0.0.1/tcp/4001",
+            ("/ip4/127.0.0.1/tcp/4002/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA",),
+            True,
+        ),
         api=ApiConfig("127.0.0.1", 8080, ""),
     )
     write(tmp_path, render_config(config))
