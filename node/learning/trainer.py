@@ -153,7 +153,9 @@ class Trainer:
         )
 
     async def _run_job(self, job: WorkerJob) -> TrainingOutcome:
-        self._worker.submit(job)
+        # Sending blocks until the worker reads, and a worker that is still importing torch
+        # reads nothing for seconds: a thread sends, so the event loop never waits on it.
+        await trio.to_thread.run_sync(self._worker.submit, job)
         while True:
             await trio.lowlevel.wait_readable(self._worker.fileno())
             outcome = self._worker.poll_result()
@@ -184,7 +186,7 @@ class Trainer:
 
     async def _restart_worker(self) -> None:
         self.stats.worker_restarts += 1
-        self._worker.close()
+        await trio.to_thread.run_sync(self._worker.close)  # joins the old process (up to 5 s)
         await trio.sleep(WORKER_RESTART_S)
         self._worker = TrainingWorker()
         self._worker.start()
