@@ -9,7 +9,8 @@ from node.api.client import ApiClient
 from node.api.connection import ApiLimits, handle_connection
 from node.api.errors import ApiError, ApiUnavailableError
 from node.api.memory import Reply, exchange_bytes, request_in_memory
-from node.api.routes import ROUTES, Route
+from node.api.routes import ROUTES
+from node.api.routing import Route
 from node.api.server import is_loopback_host, serve_api
 
 __all__ = [

@@ -2,37 +2,23 @@
 
 A scenario runner uses it to cut a node off (``all``) or to split the network into groups
 (each node blocks the peers of the other groups) on loopback, where no packet filter can
-tell nodes apart. The API reaches the network through :class:`PeerBlocking`; a
-:class:`~node.chain_node.ChainNode` view exposes its network as ``view.network``.
+tell nodes apart. The API reaches the network through
+:class:`~node.api.blocking.PeerBlocking`; a :class:`~node.chain_node.ChainNode` view exposes
+its network as ``view.network``.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from node.api.errors import BadRequestError, UnsupportedMediaTypeError
 from node.api.request import JSON_TYPE, Request
-from node.network.values import BlockList, PeerId
+from node.network.values import BlockList
 
 MAX_BLOCKED_PEERS = 1024
 MAX_PEER_ID_CHARS = 128
 BASE58_ALPHABET = frozenset("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
-
-
-@runtime_checkable
-class PeerBlocking(Protocol):
-    """What the admin routes need of the network (``NetworkPort`` has both methods)."""
-
-    def get_blocked(self) -> BlockList: ...
-
-    def set_blocked(self, peers: frozenset[PeerId], block_all: bool) -> None: ...
-
-
-def find_peer_blocking(view: object) -> PeerBlocking | None:
-    """The view's network when it can block peers (``ChainNode.network``), else None."""
-    network = getattr(view, "network", None)
-    return network if isinstance(network, PeerBlocking) else None
 
 
 def render_blocked(blocked: BlockList) -> dict[str, Any]:

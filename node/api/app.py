@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import trio
 
-from node.api.admin import PeerBlocking, find_peer_blocking
+from node.api.blocking import PeerBlocking, find_peer_blocking
 from node.api.errors import (
     ApiError,
     MethodNotAllowedError,
@@ -21,7 +21,8 @@ from node.api.errors import (
     UnavailableError,
 )
 from node.api.request import Call, Request, Response, error_response
-from node.api.routes import ROUTES, Route, match_route
+from node.api.routes import ROUTES
+from node.api.routing import Route, match_route
 from node.chain.view import NodeView
 from node.errors import ConfigError
 

@@ -12,7 +12,8 @@ from consensus.encoding import decode
 from consensus.errors import DecodeError
 from consensus.transactions import MAX_TRANSACTION_BYTES, SignedTransaction
 from node.api import render
-from node.api.admin import PeerBlocking, read_blocked_peers, render_blocked
+from node.api.admin import read_blocked_peers, render_blocked
+from node.api.blocking import PeerBlocking
 from node.api.body import read_tx_bytes
 from node.api.errors import (
     BadRequestError,

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from node.api.request import CBOR_TYPE, JSON_TYPE, REASONS
+from node.api.routing import Param, Route
 from node.api.schemas import SCHEMAS, ref
-
-if TYPE_CHECKING:  # routes import the handlers, which import this module
-    from node.api.routes import Param, Route
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "0.1.0"

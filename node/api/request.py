@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from node.api.blocking import PeerBlocking
 from node.chain.view import NodeView
-
-if TYPE_CHECKING:  # admin imports this module
-    from node.api.admin import PeerBlocking
 
 JSON_TYPE = "application/json"
 CBOR_TYPE = "application/cbor"

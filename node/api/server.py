@@ -10,8 +10,8 @@ import logging
 import trio
 from trio_typing import TaskStatus
 
-from node.api.admin import PeerBlocking
 from node.api.app import ApiApp
+from node.api.blocking import PeerBlocking
 from node.api.connection import ApiLimits, handle_connection
 from node.api.request import error_response
 from node.chain.view import NodeView

@@ -2,8 +2,9 @@
 
 A :class:`MemoryHub` holds the running nodes; :class:`MemoryNetwork` implements
 :class:`~node.network.port.NetworkPort` with the same validation, scoring, limits and
-stream protocols as the libp2p implementation. Gossip is flooded hop by hop (validate,
-then forward), with optional latency and random drops from a seeded generator.
+stream protocols as the libp2p implementation, and reaches its peers on the hub only through
+their :class:`~node.network.memory_hub.HubMember` methods. Gossip is flooded hop by hop
+(validate, then forward), with optional latency and random drops from a seeded generator.
 """
 
 import logging
@@ -27,7 +28,7 @@ from node.network.errors import (
 from node.network.exchange import Exchanges
 from node.network.framing import ByteStream
 from node.network.guard import PeerGuard
-from node.network.memory_hub import MemoryHub
+from node.network.memory_hub import HubMember, MemoryHub
 from node.network.memory_stream import open_memory_stream_pair
 from node.network.peer_id import compute_peer_id, get_addr_peer_id
 from node.network.redial import maintain_peer
@@ -114,7 +115,7 @@ class MemoryNetwork:
             sub.send.close()
         self._nursery = None
 
-    def _running_peer(self, peer: PeerId) -> "MemoryNetwork":
+    def _running_peer(self, peer: PeerId) -> HubMember:
         node = self._hub.nodes.get(peer)
         if node is None:
             raise PeerUnavailableError(f"no running node {peer} on the hub")
@@ -128,17 +129,17 @@ class MemoryNetwork:
             raise PeerBlockedError(f"peer {peer} is blocked")
         await self._hub.delay()
         node = self._running_peer(peer)
-        if peer == self._peer_id or node._guard.is_refused(self._peer_id):
+        if peer == self._peer_id or node.is_refusing(self._peer_id):
             raise PeerUnavailableError(f"peer {peer} refused the connection")
         self._links.add(peer)
-        node._links.add(self._peer_id)
+        node.add_link(self._peer_id)
         return peer
 
     def _unlink(self, peer: PeerId) -> None:
         self._links.discard(peer)
         node = self._hub.nodes.get(peer)
         if node is not None:
-            node._links.discard(self._peer_id)
+            node.drop_link(self._peer_id)
 
     async def disconnect(self, peer: PeerId) -> None:
         self._unlink(peer)
@@ -162,13 +163,38 @@ class MemoryNetwork:
 
     def topic_peers(self, topic: str) -> frozenset[PeerId]:
         nodes = self._hub.nodes
-        return frozenset(p for p in self._links if p in nodes and topic in nodes[p]._subs)
+        return frozenset(p for p in self._links if p in nodes and nodes[p].is_subscribed(topic))
 
     def get_score(self, peer: PeerId) -> float:
         return self._guard.get_score(peer)
 
     def is_banned(self, peer: PeerId) -> bool:
         return self._guard.is_banned(peer)
+
+    # ---- what peers on the hub reach (HubMember) ----------------------------------------
+
+    def is_refusing(self, peer: PeerId) -> bool:
+        return self._guard.is_refused(peer)
+
+    def add_link(self, peer: PeerId) -> None:
+        self._links.add(peer)
+
+    def drop_link(self, peer: PeerId) -> None:
+        self._links.discard(peer)
+
+    def is_subscribed(self, topic: str) -> bool:
+        return topic in self._subs
+
+    def deliver(self, forwarder: PeerId, topic: str, data: bytes, origin: PeerId) -> None:
+        if self._nursery is not None:
+            self._nursery.start_soon(self._receive, forwarder, topic, data, origin)
+
+    def accept_stream(self, peer: PeerId, kind: ProtocolKind) -> ByteStream:
+        if self._nursery is None:
+            raise PeerUnavailableError(f"peer {self._peer_id} is shutting down")
+        client, server = open_memory_stream_pair()
+        self._nursery.start_soon(self._exchanges.on_inbound, server, peer, kind)
+        return client
 
     async def subscribe(
         self, topic: str, validator: Validator
@@ -203,9 +229,7 @@ class MemoryNetwork:
         for peer in self.topic_peers(topic) - {exclude, origin}:
             if self._hub.is_dropped():
                 continue
-            node = self._hub.nodes[peer]
-            if node._nursery is not None:
-                node._nursery.start_soon(node._receive, self._peer_id, topic, data, origin)
+            self._hub.nodes[peer].deliver(self._peer_id, topic, data, origin)
 
     async def _receive(self, forwarder: PeerId, topic: str, data: bytes, origin: PeerId) -> None:
         await self._hub.delay()
@@ -237,12 +261,7 @@ class MemoryNetwork:
         if peer not in self._links:
             raise PeerUnavailableError(f"not connected to {peer}")
         await self._hub.delay()
-        node = self._running_peer(peer)
-        if node._nursery is None:
-            raise PeerUnavailableError(f"peer {peer} is shutting down")
-        client, server = open_memory_stream_pair()
-        node._nursery.start_soon(node._exchanges.on_inbound, server, self._peer_id, kind)
-        return client
+        return self._running_peer(peer).accept_stream(self._peer_id, kind)
 
     async def fetch_blob(self, peer: PeerId, blob_hash: bytes, max_size: int) -> bytes:
         return await self._exchanges.fetch_blob(peer, blob_hash, max_size)

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from consensus.primitives import Height, Round
 from node.sim.result import SeedResult
-
-if TYPE_CHECKING:
-    from node.sim.runner import Simulation
+from node.sim.shell import SimShell
 
 
 @dataclass
@@ -29,7 +26,7 @@ class RunStats:
         rounds = [r + 1 for h, r in self.rounds.items() if h <= up_to]
         return sum(rounds) / len(rounds) if rounds else 0.0
 
-    def to_result(self, sim: Simulation, wall_seconds: float) -> SeedResult:
+    def to_result(self, sim: SimShell, wall_seconds: float) -> SeedResult:
         checker = sim.checker
         reached = checker.get_min_honest_height()
         violations = tuple(checker.violations)

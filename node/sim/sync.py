@@ -9,15 +9,11 @@ so a node that fell behind walks up to the others' height one block at a time.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from consensus.block import FinalizedBlock
 from node.sim.byzantine import Outgoing
 from node.sim.events import Deliver, SyncRequest
-
-if TYPE_CHECKING:
-    from node.sim.node import SimNode
-    from node.sim.runner import Simulation
+from node.sim.node import SimNode
+from node.sim.shell import SimShell
 
 
 class SyncService:
@@ -25,7 +21,7 @@ class SyncService:
 
     __slots__ = ("_sim",)
 
-    def __init__(self, sim: Simulation) -> None:
+    def __init__(self, sim: SimShell) -> None:
         self._sim = sim
 
     def on_tick(self, node: SimNode) -> None:

@@ -10,26 +10,25 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from consensus.bft.state import new_consensus_state
 from consensus.ledger import get_ready_tasks, process_aggregations
 from node.scenario.manifest import Action
 from node.scenario.simulate.events import Control, ResendTick, SpamTick
+from node.scenario.simulate.scene import Scene
+from node.scenario.simulate.training import TrainingService
 from node.scenario.simulate.txs import RESEND_MS, SPAM_MS
 from node.sim.events import External, GossipTick, Start
-
-if TYPE_CHECKING:
-    from node.scenario.simulate.simulation import ScenarioSimulation
 
 
 class Lifecycle:
     """Carries out the manifest's starts and perturbations on the simulated nodes."""
 
-    __slots__ = ("_sim", "_ticks")
+    __slots__ = ("_sim", "_ticks", "_training")
 
-    def __init__(self, sim: ScenarioSimulation) -> None:
+    def __init__(self, sim: Scene, training: TrainingService) -> None:
         self._sim = sim
+        self._training = training
         self._ticks = random.Random(f"ticks/{sim.world.seed}")
 
     def on_control(self, control: Control) -> None:
@@ -69,8 +68,8 @@ class Lifecycle:
         sim.queue.push(now + RESEND_MS, index, External(ResendTick(incarnation)))
         if index in sim.spammers:
             sim.queue.push(now + SPAM_MS, index, External(SpamTick(incarnation)))
-        sim.training.reset(index)
-        sim.training.maybe_start(index)
+        self._training.reset(index)
+        self._training.maybe_start(index)
 
     def _recover(self, index: int) -> None:
         sim = self._sim

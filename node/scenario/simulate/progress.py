@@ -4,15 +4,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from node.scenario.report import HeightSample
 from node.scenario.simulate.events import Probe
 from node.scenario.simulate.faults import MS_PER_S, get_settled_ms
+from node.scenario.simulate.observe import judge_run
+from node.scenario.simulate.scene import Scene
+from node.scenario.simulate.txs import TxService
 from node.sim.events import External
-
-if TYPE_CHECKING:
-    from node.scenario.simulate.simulation import ScenarioSimulation
 
 PROBE_MS = 1_000
 
@@ -20,10 +18,11 @@ PROBE_MS = 1_000
 class Progress:
     """Samples and stop decisions of one run."""
 
-    __slots__ = ("_done_after_ms", "_joined", "_sim", "samples")
+    __slots__ = ("_done_after_ms", "_joined", "_sim", "_txs", "samples")
 
-    def __init__(self, sim: ScenarioSimulation) -> None:
+    def __init__(self, sim: Scene, txs: TxService) -> None:
         self._sim = sim
+        self._txs = txs
         self._done_after_ms = get_settled_ms(sim.world.manifest)
         self._joined: set[int] = set()
         self.samples: list[HeightSample] = []
@@ -55,9 +54,7 @@ class Progress:
             height = sim.nodes[index].state.chain.height
             if height > 0 and height + 1 >= best:
                 self._joined.add(index)
-                sim.txs.join(index)
+                self._txs.join(index)
 
     def _all_checks_pass(self) -> bool:
-        from node.scenario.simulate.observe import judge_run
-
         return all(check.passed for check in judge_run(self._sim))

@@ -6,7 +6,7 @@ import logging
 
 from node.scenario.manifest import Manifest
 from node.scenario.report import RunReport
-from node.scenario.simulate.observe import build_report
+from node.scenario.simulate.report import build_report
 from node.scenario.simulate.simulation import ScenarioSimulation
 from node.scenario.simulate.world import build_world
 

@@ -4,7 +4,7 @@ the manifest's perturbations, all in virtual time on one deterministic event que
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from consensus.bft.events import AggregationsDone, EvidenceFound, Finalized, ProposalMessage
 from consensus.block import Block
@@ -32,6 +32,7 @@ from node.scenario.simulate.learning import Learning, Outcome
 from node.scenario.simulate.lifecycle import Lifecycle
 from node.scenario.simulate.pool import NodePool
 from node.scenario.simulate.progress import Progress
+from node.scenario.simulate.scene import VersionRecord
 from node.scenario.simulate.training import TrainingService
 from node.scenario.simulate.txs import RESEND_MS, SPAM_MS, TxService
 from node.scenario.simulate.world import TASK_ID, World, build_nodes
@@ -50,17 +51,10 @@ SHARED_STATES = 64
 """Post-aggregation states kept for sharing between nodes (see ``_share_chain``)."""
 
 
-@dataclass(frozen=True)
-class VersionRecord:
-    """When a model version first became final on an honest node."""
-
-    height: int
-    t_ms: int
-    model_hash: bytes
-
-
 class ScenarioSimulation(Simulation):
-    """One seed's run of a manifest; call :meth:`run_scenario` once."""
+    """One seed's run of a manifest; call :meth:`run_scenario` once.
+
+    It is the :class:`~node.scenario.simulate.scene.Scene` its services are built on."""
 
     def __init__(self, world: World) -> None:
         manifest = world.manifest
@@ -83,9 +77,9 @@ class ScenarioSimulation(Simulation):
             i for i, n in enumerate(manifest.nodes) if n.byzantine is Byzantine.SPAMMER
         }
         self.txs = TxService(self)
-        self.training = TrainingService(self)
-        self.progress = Progress(self)
-        self.lifecycle = Lifecycle(self)
+        self.progress = Progress(self, self.txs)
+        self.training = TrainingService(self, self.txs, self.progress)
+        self.lifecycle = Lifecycle(self, self.training)
         self.model_hashes: list[dict[int, bytes]] = [{} for _ in nodes]
         self.versions: dict[int, VersionRecord] = {}
         self.final_ms: dict[int, int] = {}

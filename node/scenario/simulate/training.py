@@ -5,17 +5,15 @@ the trainer is idle and the node is not catching up); the delta is submitted as 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from consensus.transactions import ModelDelta
 from node.scenario.manifest import Byzantine
 from node.scenario.simulate.events import TrainingDue
+from node.scenario.simulate.progress import Progress
+from node.scenario.simulate.scene import Scene
 from node.scenario.simulate.trainer import Trainer, compute_delta_payload, make_trainers
+from node.scenario.simulate.txs import TxService
 from node.scenario.simulate.world import TASK_ID
 from node.sim.events import External
-
-if TYPE_CHECKING:
-    from node.scenario.simulate.simulation import ScenarioSimulation
 
 TRAINING_MS = 500
 """Virtual time from a model version being final on a node to its delta being submitted."""
@@ -26,10 +24,12 @@ CATCH_UP_SLACK = 2
 class TrainingService:
     """The trainers of one run."""
 
-    __slots__ = ("_sim", "trainers")
+    __slots__ = ("_progress", "_sim", "_txs", "trainers")
 
-    def __init__(self, sim: ScenarioSimulation) -> None:
+    def __init__(self, sim: Scene, txs: TxService, progress: Progress) -> None:
         self._sim = sim
+        self._txs = txs
+        self._progress = progress
         self.trainers: dict[int, Trainer] = make_trainers(sim.world)
 
     def reset(self, index: int) -> None:
@@ -47,7 +47,7 @@ class TrainingService:
         task = chain.tasks[TASK_ID]
         if task.version <= trainer.trained_version:
             return
-        if chain.height + CATCH_UP_SLACK < sim.progress.get_best_height():
+        if chain.height + CATCH_UP_SLACK < self._progress.get_best_height():
             return  # a delta on an old version would be stale; the next version wakes us
         trainer.busy_with = task.version
         due = TrainingDue(task.version, task.model_hash, sim.status.starts[index])
@@ -62,6 +62,6 @@ class TrainingService:
         withheld = trainer.spec.byzantine is Byzantine.WITHHOLDER
         payload_hash = sim.learning.put_payload(delta.payload, index, withheld)
         body = ModelDelta(TASK_ID, due.version, payload_hash, len(delta.payload), delta.num_samples)
-        if sim.txs.submit(index, body):
+        if self._txs.submit(index, body):
             trainer.submitted += 1
         self.maybe_start(index)

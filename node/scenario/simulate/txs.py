@@ -9,7 +9,6 @@ offered to every peer's mempool (which rejects them).
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from consensus.ledger.devnet import sign_transaction
 from consensus.transactions import (
@@ -24,9 +23,7 @@ from consensus.transactions import (
 )
 from node.chain.mempool import MempoolError
 from node.scenario.simulate.events import TxGossip
-
-if TYPE_CHECKING:
-    from node.scenario.simulate.simulation import ScenarioSimulation
+from node.scenario.simulate.scene import Scene
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +37,7 @@ class TxService:
 
     __slots__ = ("_sim", "counters")
 
-    def __init__(self, sim: ScenarioSimulation) -> None:
+    def __init__(self, sim: Scene) -> None:
         self._sim = sim
         self.counters: dict[str, int] = {
             "txs_submitted": 0,

@@ -24,7 +24,8 @@ from node.api.errors import (
 from node.api.metrics import MetricNameError, format_value, render_metrics
 from node.api.openapi import build_openapi
 from node.api.request import Request
-from node.api.routes import ROUTES, Param, ParamKind, match_route, parse_param
+from node.api.routes import ROUTES
+from node.api.routing import Param, ParamKind, match_route, parse_param
 from node.api.schemas import SCHEMAS
 from node.errors import ConfigError
 
