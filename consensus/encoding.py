@@ -23,7 +23,7 @@ from typing import Annotated, Any, Final, TypeVar, Union, get_args, get_origin, 
 
 import cbor2
 
-from consensus.errors import DecodeError
+from consensus.errors import ConsensusError, DecodeError
 
 T = TypeVar("T")
 Decoder = Callable[[Any], Any]
@@ -305,4 +305,7 @@ def _decode_dataclass(
     if not isinstance(obj, list) or len(obj) != len(fields):
         _fail(f"array of {len(fields)} fields for {cls.__name__}", obj)
     values = {name: decode_field(v) for (name, decode_field), v in zip(fields, obj, strict=True)}
-    return cls(**values)
+    try:
+        return cls(**values)
+    except (ConsensusError, ValueError, TypeError) as exc:  # the type's own checks refused it
+        raise DecodeError(f"invalid {cls.__name__}: {exc}") from None
