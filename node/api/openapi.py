@@ -57,7 +57,13 @@ def _operation(route: Route) -> dict[str, Any]:
         json_body = {"schema": ref(route.request_schema)}
         operation["requestBody"] = {"required": True, "content": {JSON_TYPE: json_body}}
     elif route.method == "PUT":
-        raw = {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}
+        raw = {
+            "schema": {
+                "type": "string",
+                "contentMediaType": "application/octet-stream",
+                "minLength": 1,
+            }
+        }
         operation["requestBody"] = {
             "required": True,
             "content": {"application/octet-stream": raw},

@@ -17,11 +17,19 @@ INT = {"type": "integer"}
 STR = {"type": "string"}
 BOOL = {"type": "boolean"}
 NUMBER_OR_NULL = {"type": ["number", "null"]}
+HEX_BYTES = {"type": "string", "pattern": "^([0-9a-f]{2})+$"}
+PEER_ID = {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[1-9A-HJ-NP-Za-km-z]+$"}
 
 
 def obj(**properties: Schema) -> Schema:
     """An object schema whose properties are all required."""
     return {"type": "object", "properties": properties, "required": sorted(properties)}
+
+
+def closed(schema: Schema) -> Schema:
+    """``schema`` with no properties beyond those it names (request bodies: the server refuses
+    unknown fields)."""
+    return {**schema, "additionalProperties": False}
 
 
 def array(items: Schema) -> Schema:
@@ -102,9 +110,11 @@ SCHEMAS: dict[str, Schema] = {
     "Contributions": obj(task_id=U64, version=U64, contributions=array(ref("Contribution"))),
     "Metrics": {"type": "string", "description": "Prometheus text exposition format 0.0.4"},
     "OpenApi": {"type": "object", "description": "An OpenAPI 3.1 document"},
-    "BlockedPeers": obj(
-        peers={**array(STR), "description": "Blocked peer ids (base58)"},
+    "BlockedPeers": closed(obj(
+        peers={**array(PEER_ID), "description": "Blocked peer ids (base58)"},
         all={**BOOL, "description": "Every peer is blocked"},
-    ),
-    "SubmitJson": obj(tx={**HEX, "description": "Hex of the canonical CBOR transaction"}),
+    )),
+    "SubmitJson": closed(obj(
+        tx={**HEX_BYTES, "description": "Hex of the canonical CBOR transaction"}
+    )),
 }  # fmt: skip
