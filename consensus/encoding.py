@@ -97,7 +97,7 @@ def decode_plain(data: bytes, max_size: int = DEFAULT_MAX_MESSAGE_BYTES) -> Any:
     if len(data) > max_size:
         raise DecodeError(f"{len(data)} bytes exceeds the limit of {max_size}")
     try:
-        obj = cbor2.loads(data)
+        obj = cbor2.loads(data, object_hook=_refuse_container_keys)
     except Exception as exc:  # cbor2 raises many types on malformed input
         raise DecodeError(f"malformed CBOR: {exc}") from None
     try:
@@ -107,6 +107,28 @@ def decode_plain(data: bytes, max_size: int = DEFAULT_MAX_MESSAGE_BYTES) -> Any:
     if canonical != data:
         raise DecodeError("non-canonical CBOR encoding")
     return obj
+
+
+_SCALAR_KEYS = (int, str, bytes, float, bool, type(None))
+
+
+def _refuse_container_keys(mapping: Mapping[Any, Any], is_key: bool) -> Any:
+    """Map keys must be scalars or flat arrays of scalars, as every key we encode is.
+
+    Canonical encoding sorts a map by its encoded keys, so a map used as a key inside a key
+    inside a key is encoded again at every level: a few hundred bytes of nested map keys took
+    hours to check (found by fuzzing). No value of ours has such keys, so they are refused.
+    ``is_key``: cbor2 decodes this map to be used as a key (it would be made immutable).
+    """
+    if is_key:
+        raise ValueError("a map is used as a map key")
+    for key in mapping:
+        if isinstance(key, _SCALAR_KEYS):
+            continue
+        if isinstance(key, tuple) and all(isinstance(part, _SCALAR_KEYS) for part in key):
+            continue
+        raise ValueError(f"map key of type {type(key).__name__} is not a scalar")
+    return mapping
 
 
 def from_obj(cls: type[T], obj: Any) -> T:

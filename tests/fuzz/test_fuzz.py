@@ -5,12 +5,14 @@ The long runs (a million inputs per target) are in ``scripts/nightly.sh``."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from consensus.errors import DecodeError
 from tests.fuzz.targets import TARGETS, Target
 
 HERE = Path(__file__).parent
@@ -85,3 +87,22 @@ def test_fuzz_short_session_finds_no_crash(name: str, tmp_path: Path) -> None:
     assert done.returncode == 0, f"fuzz target {name} crashed:\n{tail}"
     assert f"Done {runs} runs" in done.stderr
     assert not list(tmp_path.iterdir()), "a crash input was written"
+
+
+@pytest.mark.parametrize("name", ["wire-nested-map-keys-stall", "gossip-nested-map-keys-stall"])
+def test_fuzz_nested_map_keys_are_refused_at_once(name: str) -> None:
+    """Found by the fuzzer: maps nested as map keys made the canonical re-encoding exponential
+    (a 110-byte gossip message held a node's event loop for hours). Now one DecodeError."""
+    data = (HERE / "regressions" / name).read_bytes()
+    target = TARGETS[name.split("-", 1)[0]]
+    signal.signal(signal.SIGALRM, _too_slow)
+    signal.alarm(10)
+    try:
+        with pytest.raises(DecodeError, match="error decoding map"):
+            target.run(data)
+    finally:
+        signal.alarm(0)
+
+
+def _too_slow(signum: int, frame: object) -> None:
+    raise AssertionError("decoding took over 10 s")
