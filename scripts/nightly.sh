@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The nightly run: every shipped scenario in full as real node processes (partition-heal-7 also
 # in network namespaces when run as root), every scenario through the deterministic simulator
-# over many seeds, every fuzz target (scripts/fuzz.py), then the slow tests. Reports land in reports/nightly/<scenario>/.
+# over many seeds, every fuzz target (scripts/fuzz.py), a 60-minute soak, then the slow tests. Reports land in reports/nightly/<scenario>/.
 # Takes about 1.5 to 2 hours on 2 cores. Exits non-zero if any run or test failed (it goes on
 # with the others first, so one report shows everything).
 set -uo pipefail
@@ -37,6 +37,8 @@ for target in $("$bin/python" scripts/fuzz.py --list | cut -d' ' -f1); do
     run "fuzz $target (1,000,000 inputs)" "$bin/python" scripts/fuzz.py "$target" \
         --runs 1000000 --grow --artifacts "$out/fuzz"
 done
+run "soak (4 validators, 60 min)" "$bin/python" scripts/soak.py --minutes 60 \
+    --out "$out/soak.json"
 run "slow tests" "$bin/pytest" -m slow -p no:cacheprovider
 if [ ${#failed[@]} -gt 0 ]; then
     printf 'FAILED: %s\n' "${failed[@]}"

@@ -23,6 +23,7 @@ from node.api.errors import (
 )
 from node.api.metrics import render_metrics
 from node.api.openapi import build_openapi
+from node.api.process_metrics import read_process_metrics
 from node.api.request import METRICS_TYPE, Call, Response, json_response
 from node.chain.mempool import MempoolError
 from node.errors import StorageError
@@ -181,7 +182,7 @@ async def put_blocked_peers(call: Call) -> Response:
 
 
 async def get_metrics(call: Call) -> Response:
-    samples = {**call.view.get_metrics(), **call.server_metrics}
+    samples = {**call.view.get_metrics(), **call.server_metrics, **read_process_metrics()}
     return Response(200, render_metrics(samples).encode(), METRICS_TYPE)
 
 
