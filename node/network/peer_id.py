@@ -4,6 +4,8 @@ The id is the libp2p one: base58btc of the identity multihash of the protobuf-en
 public key. The memory network uses it too, so a node has the same id in both.
 """
 
+import functools
+
 import nacl.signing
 
 from node.network.errors import ConfigError
@@ -29,8 +31,16 @@ def compute_peer_id(seed: bytes) -> PeerId:
     """The libp2p peer id of the Ed25519 key built from ``seed`` (32 bytes)."""
     if len(seed) != 32:
         raise ConfigError(f"Ed25519 seed must be 32 bytes, got {len(seed)}")
-    public = bytes(nacl.signing.SigningKey(seed).verify_key)
-    return encode_base58(_IDENTITY_MULTIHASH + _PB_ED25519_PREFIX + public)
+    return compute_key_peer_id(bytes(nacl.signing.SigningKey(seed).verify_key))
+
+
+@functools.lru_cache(maxsize=4096)
+def compute_key_peer_id(public_key: bytes) -> PeerId:
+    """The libp2p peer id of an Ed25519 public key (32 bytes), e.g. an account address: a
+    node whose network key is its account key (every validator) has this id."""
+    if len(public_key) != 32:
+        raise ConfigError(f"Ed25519 public key must be 32 bytes, got {len(public_key)}")
+    return encode_base58(_IDENTITY_MULTIHASH + _PB_ED25519_PREFIX + public_key)
 
 
 def get_addr_peer_id(addr: str) -> PeerId:
