@@ -27,6 +27,7 @@ from node.network.framing import ByteStream
 from node.network.guard import PeerGuard
 from node.network.scoring import Offence
 from node.network.values import BLOB_HASH_SIZE, PeerId, ProtocolKind, Providers, Status
+from node.network.watched_stream import WatchedStream
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -102,11 +103,17 @@ class Exchanges:
         self, peer: PeerId, kind: ProtocolKind, exchange: Callable[[ByteStream], Awaitable[T]]
     ) -> T:
         stream = await self._open_stream(peer, kind)
+        watched = WatchedStream(stream)
         try:
-            result = await exchange(stream)
+            result = await exchange(watched)
         except PeerFaultError as fault:
             logger.warning("peer fault peer=%s protocol=%s fault=%s", peer, kind.value, fault)
             self._guard.penalize(peer, get_fault_offence(fault))
+            await reset_quietly(stream)
+            raise
+        except StreamTimeoutError:
+            if watched.is_mute():  # took the request, never answered: not merely slow
+                self._guard.penalize(peer, Offence.UNRESPONSIVE)
             await reset_quietly(stream)
             raise
         except BaseException:

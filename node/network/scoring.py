@@ -23,6 +23,8 @@ class Offence(enum.Enum):
     MALFORMED_FRAME = "malformed-frame"
     OVERSIZED_FRAME = "oversized-frame"
     HASH_MISMATCH = "hash-mismatch"
+    UNRESPONSIVE = "unresponsive"
+    """It took a request and sent no byte of an answer within ``io_timeout_s`` (ADR 088)."""
 
 
 @dataclass(frozen=True)
