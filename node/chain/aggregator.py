@@ -11,8 +11,9 @@ weights: every honest node reaches that same verdict.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import trio
 
@@ -32,8 +33,14 @@ logger = logging.getLogger(__name__)
 RETRY_INITIAL_S = 0.2
 RETRY_MAX_S = 5.0
 
-BlobFetcher = Callable[[bytes, int], Awaitable[bool]]
-"""``fetch(blob_hash, max_size) -> held``: make a blob available locally, from peers if needed."""
+
+class BlobFetcher(Protocol):
+    """``fetch(blob_hash, max_size, senders) -> held``: make a blob available locally, from
+    peers if needed (first from the nodes of ``senders``, the accounts that announced it)."""
+
+    async def __call__(
+        self, blob_hash: bytes, max_size: int, senders: Sequence[bytes] = ()
+    ) -> bool: ...
 
 
 class MissingBlobError(NodeError):
@@ -95,7 +102,7 @@ class Aggregator:
         weights = await self.load_weights(task.model_hash)
         entries = []
         for delta in task.pending:
-            if not await self._fetch(delta.payload_hash, delta.payload_size):
+            if not await self._fetch(delta.payload_hash, delta.payload_size, (delta.sender,)):
                 raise MissingBlobError(f"payload {delta.payload_hash.hex()[:16]} is unavailable")
             payload = self._blobs.get(delta.payload_hash)
             entries.append((delta.tx_hash, payload or b"", delta.num_samples))

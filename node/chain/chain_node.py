@@ -5,8 +5,8 @@ implementation of the network port (libp2p in production, in-memory in tests).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import trio
@@ -25,6 +25,7 @@ from consensus.transactions import ModelDelta, SignedTransaction, Transaction
 from consensus.validators import ValidatorSet
 from node.chain.aggregator import Aggregator
 from node.chain.driver import Driver, restore_consensus_state
+from node.chain.fetch_policy import FetchPolicy
 from node.chain.gossip import (
     MAX_PROPOSAL_GOSSIP,
     MAX_TX_GOSSIP,
@@ -35,13 +36,22 @@ from node.chain.gossip import (
 )
 from node.chain.hooks import MisbehaviourHooks
 from node.chain.mempool import Mempool, MempoolError
+from node.chain.payload_fetch import PayloadFetcher
 from node.chain.signer import SIGNER_STATE_FILE, PersistentSigner
 from node.chain.sync import BlockSync
 from node.chain.view import StatusReport, compute_percentile
 from node.errors import StorageError
 from node.network.errors import NetworkError
+from node.network.peer_id import compute_key_peer_id
 from node.network.port import NetworkPort
-from node.network.values import GossipMessage, Providers, Status, TopicKind, get_topic_name
+from node.network.values import (
+    GossipMessage,
+    PeerId,
+    Providers,
+    Status,
+    TopicKind,
+    get_topic_name,
+)
 from node.storage.chain_store import Contribution, ModelRecord, TxLocation
 from node.storage.layout import Storage, compute_genesis_hash, load_chain_state
 
@@ -62,6 +72,7 @@ class NodeTimings:
     resend_after_s: float = 2.0
     resend_check_s: float = 0.5
     max_payload_bytes: int = 64 << 20
+    payload_fetch: FetchPolicy = field(default_factory=FetchPolicy)
 
 
 class ChainNode:
@@ -117,6 +128,7 @@ class ChainNode:
             self.genesis_hash,
             chain_changed=lambda: self.driver.chain_changed,
         )
+        self.payloads = PayloadFetcher(self.network, self.storage.blobs.put, timings.payload_fetch)
         self.aggregator = Aggregator(
             self.storage.blobs, self.storage.store, self.fetch_blob, self.driver.inbox
         )
@@ -134,6 +146,7 @@ class ChainNode:
     async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         try:
             async with self.network, trio.open_nursery() as nursery:
+                await nursery.start(self.payloads.run)
                 validators = GossipValidators(self.get_state)
                 votes = await self.network.subscribe(
                     self._topic(TopicKind.VOTES), validators.validate_vote
@@ -166,13 +179,17 @@ class ChainNode:
     async def _pump_proposals(self, channel: trio.MemoryReceiveChannel[GossipMessage]) -> None:
         async for message in channel:
             proposal = decode_gossip(ProposalMessage, message.data, MAX_PROPOSAL_GOSSIP)
-            if await self._fetch_missing_payloads(proposal.block):
+            proposer = proposal.signed.proposal.proposer
+            if await self._fetch_missing_payloads(proposal.block, proposer, message.origin):
                 await self.driver.inbox.send(proposal)
 
     async def _pump_txs(self, channel: trio.MemoryReceiveChannel[GossipMessage]) -> None:
         async for message in channel:
             stx = decode_gossip(SignedTransaction, message.data, MAX_TX_GOSSIP)
-            if isinstance(stx.tx.body, ModelDelta) and not await self._fetch_payload(stx.tx.body):
+            body = stx.tx.body
+            if isinstance(body, ModelDelta) and not await self.fetch_blob(
+                body.payload_hash, body.payload_size, (stx.tx.sender,), message.origin
+            ):
                 continue
             try:
                 self.mempool.add(stx)
@@ -197,30 +214,33 @@ class ChainNode:
 
     # ---- data availability ------------------------------------------------------------------
 
-    async def _fetch_missing_payloads(self, block: Block) -> bool:
+    async def _fetch_missing_payloads(self, block: Block, proposer: bytes, origin: PeerId) -> bool:
         """Whether we hold (now) every payload ``block`` references: we prevote only then."""
         for stx in block.txs:
-            if isinstance(stx.tx.body, ModelDelta) and not await self._fetch_payload(stx.tx.body):
+            body = stx.tx.body
+            if isinstance(body, ModelDelta) and not await self.fetch_blob(
+                body.payload_hash, body.payload_size, (stx.tx.sender, proposer), origin
+            ):
                 return False
         return True
 
-    async def _fetch_payload(self, delta: ModelDelta) -> bool:
-        return await self.fetch_blob(delta.payload_hash, delta.payload_size)
-
-    async def fetch_blob(self, blob_hash: bytes, max_size: int) -> bool:
-        """Whether we hold the blob, after fetching it from the first peer that has it."""
+    async def fetch_blob(
+        self,
+        blob_hash: bytes,
+        max_size: int,
+        senders: Sequence[bytes] = (),
+        origin: PeerId | None = None,
+    ) -> bool:
+        """Whether we hold the blob, after fetching it if needed: first from the nodes of the
+        accounts that advertised it (``senders``: a delta's sender, the block's proposer),
+        then from ``origin`` (whose gossip named it), then from any connected peer."""
         if self.storage.blobs.has(blob_hash):
             return True
         limit = min(max_size, self.timings.max_payload_bytes)
-        for peer in sorted(self.network.connected_peers()):
-            try:
-                data = await self.network.fetch_blob(peer, blob_hash, limit)
-            except NetworkError as exc:
-                logger.debug("blob fetch from peer=%s failed: %s", peer[:12], exc)
-                continue
-            self.storage.blobs.put(data)
-            return True
-        return False
+        advertisers = [compute_key_peer_id(sender) for sender in senders]
+        if origin is not None:
+            advertisers.append(origin)
+        return await self.payloads.fetch(blob_hash, limit, advertisers)
 
     # ---- what the driver sends (the driver's Gossip port) -----------------------------------
 
@@ -379,6 +399,8 @@ class ChainNode:
             "deltachain_minted_total": state.chain.minted,
             "deltachain_burned_total": state.chain.burned,
         }
+        backed_off = self.payloads.memory.count_backed_off(trio.current_time())
+        metrics.update(self.payloads.stats.get_metrics(backed_off))
         if self.misbehaviour is not None:  # what a Byzantine role did on purpose, by kind
             for kind, count in self.misbehaviour.counts.items():
                 metrics[f"deltachain_byzantine_{kind}_total"] = count
