@@ -97,9 +97,10 @@ def decode_plain(data: bytes, max_size: int = DEFAULT_MAX_MESSAGE_BYTES) -> Any:
     if len(data) > max_size:
         raise DecodeError(f"{len(data)} bytes exceeds the limit of {max_size}")
     try:
-        obj = cbor2.loads(data, object_hook=_refuse_container_keys)
+        obj = cbor2.loads(data)
     except Exception as exc:  # cbor2 raises many types on malformed input
         raise DecodeError(f"malformed CBOR: {exc}") from None
+    validate_plain(obj)
     try:
         canonical = cbor2.dumps(obj, canonical=True)
     except Exception as exc:
@@ -109,26 +110,57 @@ def decode_plain(data: bytes, max_size: int = DEFAULT_MAX_MESSAGE_BYTES) -> Any:
     return obj
 
 
-_SCALAR_KEYS = (int, str, bytes, float, bool, type(None))
+_SCALARS = (int, str, bytes, float, type(None))
+_SCALAR_TYPES = frozenset({str, bytes, float, bool, type(None)})
+_INT_LOW, _INT_HIGH = -(2**64), 2**64
+PLAIN_MAX_ITEMS = 1 << 20
 
 
-def _refuse_container_keys(mapping: Mapping[Any, Any], is_key: bool) -> Any:
-    """Map keys must be scalars or flat arrays of scalars, as every key we encode is.
+def validate_plain(obj: Any) -> None:
+    """Raise DecodeError unless ``obj`` is plain data as :func:`encode` writes it: integers in
+    CBOR's 64-bit range, strings, bytes, floats, booleans, null, arrays, and maps whose keys are
+    scalars or flat arrays of scalars.
 
-    Canonical encoding sorts a map by its encoded keys, so a map used as a key inside a key
-    inside a key is encoded again at every level: a few hundred bytes of nested map keys took
-    hours to check (found by fuzzing). No value of ours has such keys, so they are refused.
-    ``is_key``: cbor2 decodes this map to be used as a key (it would be made immutable).
+    cbor2 also decodes tagged values (big numbers, decimals, bigfloats, dates, regular
+    expressions, ...) and maps as map keys. None of our values has them, and they are costly
+    to handle: a bigfloat of a few bytes took 20 s to print in an error message, and maps
+    nested as map keys made the canonical re-encoding exponential (both found by fuzzing).
     """
-    if is_key:
-        raise ValueError("a map is used as a map key")
+    pending, seen = [obj], 1
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is list or kind is dict:
+            children = item.values() if kind is dict else item
+            if kind is dict:
+                _validate_keys(item)
+            seen += len(children)
+            if seen > PLAIN_MAX_ITEMS:
+                raise DecodeError(f"more than {PLAIN_MAX_ITEMS} CBOR items")
+            for child in children:
+                child_kind = type(child)
+                if child_kind is int:
+                    _validate_int(child)
+                elif child_kind not in _SCALAR_TYPES:
+                    pending.append(child)
+        elif kind is int:
+            _validate_int(item)
+        elif kind not in _SCALAR_TYPES:
+            raise DecodeError(f"CBOR value of type {kind.__name__} is not plain data")
+
+
+def _validate_int(value: int) -> None:
+    if not _INT_LOW <= value < _INT_HIGH:
+        raise DecodeError("integer outside CBOR's 64-bit range (a bignum tag)")
+
+
+def _validate_keys(mapping: dict[Any, Any]) -> None:
     for key in mapping:
-        if isinstance(key, _SCALAR_KEYS):
+        if isinstance(key, _SCALARS):
             continue
-        if isinstance(key, tuple) and all(isinstance(part, _SCALAR_KEYS) for part in key):
+        if isinstance(key, tuple) and all(isinstance(part, _SCALARS) for part in key):
             continue
-        raise ValueError(f"map key of type {type(key).__name__} is not a scalar")
-    return mapping
+        raise DecodeError(f"map key of type {type(key).__name__} is not a scalar")
 
 
 def from_obj(cls: type[T], obj: Any) -> T:
