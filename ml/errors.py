@@ -16,7 +16,22 @@ class WeightsError(MlError):
 
 
 class DataError(MlError):
-    """Bad dataset or partition arguments (sizes, node index, alpha, seed)."""
+    """Bad dataset or partition arguments (sizes, node index, alpha, seed), or a data file
+    that cannot be used (missing label column, ragged rows, non-numeric features, empty)."""
+
+
+class LayoutError(MlError):
+    """A parameter layout that is malformed (names, shapes, size) or not the one expected."""
+
+
+class AppError(MlError):
+    """A learning app that cannot be used: bad app.toml, missing entry file or function, a
+    model whose state does not fit the task's layout, or app code that raised."""
+
+
+class BundleError(AppError):
+    """App bundle bytes that are refused: not a zip archive, an unsafe or duplicate member
+    name, a link, an oversized member, a compression bomb, or a missing app.toml."""
 
 
 class CodecError(MlError):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ml.errors import UnknownModelError, WeightsError
+from ml.layout import Layout, LayoutEntry
 from ml.types import Float32Array, ModelId, Shape
 
 
@@ -45,6 +46,11 @@ class ModelSpec:
     @property
     def shapes(self) -> tuple[Shape, ...]:
         return tuple(p.shape for p in self.params)
+
+    @property
+    def layout(self) -> Layout:
+        """The flat layout (the model id names it in delta headers)."""
+        return Layout(self.model_id, tuple(LayoutEntry(p.name, p.shape) for p in self.params))
 
 
 def _dense(name: str, fan_in: int, fan_out: int) -> tuple[ParamSpec, ParamSpec]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ml.apps.manifest import ConfigValue
 from ml.data.datasets import Dataset
+from ml.layout import Layout
 from ml.training.config import Metrics, TrainConfig
 from ml.types import Float32Array
 
@@ -64,5 +67,41 @@ class TrainingFailed:
     crashed: bool
 
 
+@dataclass(frozen=True, eq=False)
+class AppRef:
+    """A task's learning app on this node: the bundle (checked against ``app_hash`` before it
+    is imported), the task's layout and config, the node's own data path and a folder for the
+    unpacked code."""
+
+    task_id: int
+    app_hash: bytes
+    bundle: bytes
+    layout: Layout
+    config: Mapping[str, ConfigValue]
+    data_path: str
+    cache_dir: str
+
+
+@dataclass(frozen=True, eq=False)
+class AppTrainingJob:
+    """Train task ``app.task_id``'s model version ``model_version`` on the node's data."""
+
+    job_id: int
+    app: AppRef
+    model_version: int
+    weights: Float32Array
+    seed: int
+
+
+@dataclass(frozen=True, eq=False)
+class AppEvaluationJob:
+    """Measure a version of an app task's model on the node's own validation part."""
+
+    job_id: int
+    app: AppRef
+    model_version: int
+    weights: Float32Array
+
+
 TrainingOutcome = TrainingDone | EvaluationDone | TrainingFailed
-WorkerJob = TrainingJob | EvaluationJob
+WorkerJob = TrainingJob | EvaluationJob | AppTrainingJob | AppEvaluationJob

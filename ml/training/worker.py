@@ -17,6 +17,8 @@ from multiprocessing.process import BaseProcess
 
 from ml.errors import WorkerError
 from ml.training.jobs import (
+    AppEvaluationJob,
+    AppTrainingJob,
     EvaluationDone,
     EvaluationJob,
     TrainingDone,
@@ -30,6 +32,10 @@ DEFAULT_NICE = 10
 
 
 def _run_job(job: WorkerJob) -> TrainingOutcome:
+    if isinstance(job, AppTrainingJob | AppEvaluationJob):
+        from ml.training.app_jobs import run_app_job
+
+        return run_app_job(job)
     if isinstance(job, EvaluationJob):
         return _run_evaluation(job)
     from ml.training.local import train_local

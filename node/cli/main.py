@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from node.cli import audit_cmds, node_cmds
+from node.cli.app_cmds import app_app
+from node.cli.data_cmds import data_app
 from node.cli.model_cmds import model_app
 from node.cli.sim import sim_app
 from node.cli.testnet_cmds import testnet_app
@@ -23,6 +25,8 @@ node_cmds.register(app)
 app.add_typer(testnet_app, name="testnet")
 app.add_typer(tx_app, name="tx")
 app.add_typer(model_app, name="model")
+app.add_typer(app_app, name="app")
+app.add_typer(data_app, name="data")
 audit_cmds.register(app)
 
 
