@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 RETRY_INITIAL_S = 0.2
 RETRY_MAX_S = 5.0
+CACHED_MODELS = 4
+"""Model weights kept in memory (the newest ones; older versions are read from blobs)."""
 
 
 class BlobFetcher(Protocol):
@@ -122,7 +124,7 @@ class Aggregator:
         accepted: tuple[bytes, ...],
         reasons: dict[bytes, str],
     ) -> TaskOutcome:
-        self._weights[model_hash] = weights
+        self._remember(model_hash, weights)
         rewards = compute_rewards(task, accepted)
         contributions = [
             Contribution(
@@ -163,8 +165,21 @@ class Aggregator:
             weights = decode_weights(data or b"")
         except MlError as exc:
             raise MissingBlobError(f"model snapshot {model_hash.hex()[:16]}: {exc}") from exc
-        self._weights = {model_hash: weights}  # keep only the latest
+        self._remember(model_hash, weights)
         return weights
+
+    @property
+    def cached_models(self) -> int:
+        """How many models the cache holds now (bounded by ``CACHED_MODELS``)."""
+        return len(self._weights)
+
+    def _remember(self, model_hash: bytes, weights: Float32Array) -> None:
+        """Cache the newest few models (one per task's latest version, with room to spare):
+        every version used to stay in memory, a leak of one model per version."""
+        self._weights.pop(model_hash, None)
+        self._weights[model_hash] = weights
+        while len(self._weights) > CACHED_MODELS:
+            del self._weights[next(iter(self._weights))]
 
 
 def compute_aggregation(
