@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import trio
 
 from node.api.blocking import PeerBlocking, find_peer_blocking
+from node.api.dashboard.layout import error_page, is_page_path
+from node.api.dashboard.routes import DASHBOARD_ROUTES
 from node.api.errors import (
     ApiError,
     MethodNotAllowedError,
@@ -63,8 +65,10 @@ class ApiStats:
 class ApiApp:
     """Dispatch for one node; ``require_token`` guards routes marked ``needs_token``.
 
-    ``peers`` serves ``/admin/blocked-peers``; by default the view's own network
-    (``view.network``, as :class:`~node.chain_node.ChainNode` has it) when it can block.
+    ``routes`` are the API's (and what ``/openapi.json`` describes); ``pages`` are the
+    dashboard's read-only HTML pages, matched together with them. ``peers`` serves
+    ``/admin/blocked-peers``; by default the view's own network (``view.network``, as
+    :class:`~node.chain_node.ChainNode` has it) when it can block.
     """
 
     def __init__(
@@ -75,12 +79,14 @@ class ApiApp:
         require_token: bool = False,
         handler_timeout_s: float = 10.0,
         routes: tuple[Route, ...] = ROUTES,
+        pages: tuple[Route, ...] = DASHBOARD_ROUTES,
         peers: PeerBlocking | None = None,
     ) -> None:
         if require_token and not token:
             raise ConfigError("a token is required when the token rule is on")
         self.view = view
         self.routes = routes
+        self._all_routes = routes + pages
         self.require_token = require_token
         self.handler_timeout_s = handler_timeout_s
         self.stats = ApiStats()
@@ -93,6 +99,8 @@ class ApiApp:
             response = await self._dispatch(request)
         except ApiError as exc:
             response = error_response(exc.status, exc.message, _extra_headers(exc))
+            if is_page_path(request.path) and not isinstance(exc, MethodNotAllowedError):
+                response = error_page(self.view, exc)
         except Exception as exc:
             logger.exception("api handler failed method=%s path=%s", request.method, request.path)
             response = error_response(500, f"internal error: {type(exc).__name__}")
@@ -101,7 +109,7 @@ class ApiApp:
 
     async def _dispatch(self, request: Request) -> Response:
         method = "GET" if request.method == "HEAD" else request.method  # same head, no body
-        route, params = match_route(self.routes, method, request.path)
+        route, params = match_route(self._all_routes, method, request.path)
         if route.needs_token and self.require_token:
             self.check_token(request)
         metrics = self.stats.to_metrics()

@@ -129,8 +129,8 @@ async def _receive_request(
     if conn.they_are_waiting_for_100_continue:
         await stream.send_all(conn.send(h11.InformationalResponse(status_code=100, headers=[])))
     body = await _receive_body(conn, stream, limits, max_body)
-    path = _decode_target(event.target)
-    return Request(event.method.decode("ascii").upper(), path, headers, body)
+    path, query = _decode_target(event.target)
+    return Request(event.method.decode("ascii").upper(), path, headers, body, query)
 
 
 def _body_limit(method: bytes, target: bytes, limits: ApiLimits) -> int:
@@ -170,14 +170,16 @@ def _decode_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     return headers
 
 
-def _decode_target(target: bytes) -> str:
+def _decode_target(target: bytes) -> tuple[str, str]:
+    """The path and the query string of a request target (a fragment is dropped)."""
     try:
         text = target.decode("ascii")
     except UnicodeDecodeError:
         raise h11.RemoteProtocolError("request target is not ASCII", 400) from None
     if not text.startswith("/"):
         raise h11.RemoteProtocolError("request target must be an absolute path", 400)
-    return text.split("?", 1)[0].split("#", 1)[0]
+    path, _, query = text.split("#", 1)[0].partition("?")
+    return path, query
 
 
 async def _send(

@@ -34,12 +34,14 @@ REASONS: dict[int, str] = {
 
 @dataclass(frozen=True)
 class Request:
-    """One HTTP request: method, path without query, lower-case header names, whole body."""
+    """One HTTP request: method, path, lower-case header names, whole body, and the query
+    string (the text after ``?``, undecoded; only the dashboard's pages read it)."""
 
     method: str
     path: str
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
+    query: str = ""
 
     @property
     def content_type(self) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -20,9 +19,13 @@ from consensus.errors import DecodeError
 from consensus.state import ChainState
 from consensus.validators import ValidatorSet
 from node.errors import StorageError
+from node.storage.chain_index import INDEXES, ChainIndexQueries
 from node.storage.integrity import check_database, damaged
+from node.storage.records import Contribution, ModelRecord, TxLocation
 
 T = TypeVar("T")
+
+__all__ = ["ChainStore", "Contribution", "ModelRecord", "TxLocation"]
 
 MAX_STORED_OBJECT = 64 << 20
 
@@ -48,41 +51,11 @@ CREATE TABLE IF NOT EXISTS models (
 """
 
 
-@dataclass(frozen=True)
-class TxLocation:
-    """Where a transaction sits in the chain."""
+class ChainStore(ChainIndexQueries):
+    """SQLite-backed storage of the final chain; one writer (the node's driver).
 
-    height: int
-    position: int
-    sender: bytes
-    kind: str
-
-
-@dataclass(frozen=True)
-class Contribution:
-    """One delta counted (or not) by an aggregation, and what its sender was paid."""
-
-    tx_hash: bytes
-    sender: bytes
-    height: int
-    accepted: bool
-    reward: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class ModelRecord:
-    """A model version produced by aggregation at a final height."""
-
-    task_id: int
-    version: int
-    model_hash: bytes
-    height: int
-    accuracy: float | None
-
-
-class ChainStore:
-    """SQLite-backed storage of the final chain; one writer (the node's driver)."""
+    Its paged reads for explorers come from :class:`ChainIndexQueries`.
+    """
 
     def __init__(self, path: Path, *, keep_states: int = 64) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -104,7 +77,7 @@ class ChainStore:
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(SCHEMA)
+            self._db.executescript(SCHEMA + INDEXES)
         except sqlite3.OperationalError as exc:  # read-only, locked, unreadable
             raise StorageError(f"cannot use chain database {path}: {exc}") from None
         except sqlite3.Error as exc:

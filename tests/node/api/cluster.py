@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import trio
@@ -80,10 +80,13 @@ class ServedNode:
         host: str = "127.0.0.1",
         token: str = "",
         make: Callable[[Path], ChainNode] | None = None,
+        extra: Callable[[ChainNode], Awaitable[None]] | None = None,
     ) -> None:
-        """``make(home)`` builds the node (default: a one-validator node of this genesis)."""
+        """``make(home)`` builds the node (default: a one-validator node of this genesis);
+        ``extra(node)``, when given, runs beside it in the node's trio thread."""
         self.home, self.host, self.token = home, host, token
         self._make = make or (lambda home: make_node(MemoryHub(), KEYS[0], home, KEYS[:1]))
+        self._extra = extra
         self._ports: queue.Queue[int | BaseException] = queue.Queue()
         self._thread = threading.Thread(target=trio.run, args=(self._main,), daemon=True)
         self._stop: trio.Event | None = None
@@ -115,6 +118,8 @@ class ServedNode:
             async with trio.open_nursery() as nursery:
                 await nursery.start(node.run)
                 port = await nursery.start(serve_api, node, self.host, 0, self.token)
+                if self._extra is not None:
+                    nursery.start_soon(self._extra, node)
                 self._ports.put(port)
                 await self._stop.wait()
                 nursery.cancel_scope.cancel()

@@ -72,7 +72,7 @@ async def test_connection_malformed_http_gets_4xx_and_serving_goes_on(
     "case",
     [
         ("GET", "/nowhere", b"", "", 404, "no route"),
-        ("GET", "/", b"", "", 404, "no route"),
+        ("GET", "/nowhere/at/all", b"", "", 404, "no route"),
         ("GET", "/blocks/abc", b"", "", 400, "height"),
         ("GET", "/blocks/99999999999999999999999", b"", "", 400, "height"),
         ("GET", "/blocks/9223372036854775807", b"", "", 404, "no final block"),
