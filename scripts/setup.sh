@@ -10,6 +10,8 @@ need_apt=()
 command -v gcc >/dev/null 2>&1 || need_apt+=(build-essential)
 [ -e /usr/include/gmp.h ] || ls /usr/include/*/gmp.h >/dev/null 2>&1 || need_apt+=(libgmp-dev)
 command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
+# The dashboard's browser test drives Debian's Chromium (Playwright never downloads a browser).
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
     log "installing system packages: ${need_apt[*]}"
