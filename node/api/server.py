@@ -37,6 +37,17 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def compute_dashboard_url(host: str, port: int) -> str:
+    """The dashboard's address for a server on ``host:port`` (a wildcard host reads as
+    loopback, which is where a browser on the same machine finds it)."""
+    shown = host or "127.0.0.1"
+    if shown in ("0.0.0.0", "::"):
+        shown = "127.0.0.1"
+    elif ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
 async def serve_api(
     view: NodeView,
     host: str,
@@ -71,6 +82,7 @@ async def serve_api(
         listeners = listeners[:1]
     bound = int(listeners[0].socket.getsockname()[1])
     logger.info("api listening host=%s port=%d token_required=%s", host, bound, require_token)
+    logger.info("dashboard at %s", compute_dashboard_url(host, bound))
 
     async def on_connection(stream: trio.SocketStream) -> None:
         if app.stats.open_connections >= limits.max_connections:

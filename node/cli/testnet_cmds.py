@@ -137,9 +137,15 @@ class LauncherStopped(Exception):  # noqa: N818 - names the event, like Keyboard
 
 
 def _print_endpoints(cluster: Any) -> None:
+    """Where each node is: its dashboard (and API) address, its process and its home."""
     for node in cluster.nodes:
         pid = node.process.pid if node.process is not None else "-"
-        console.print(f"started {node.name} (pid {pid}) api {node.api_url} home {node.home}")
+        console.print(
+            f"started {node.name} (pid {pid}): dashboard {node.api_url.rstrip('/')}/ "
+            f"home {node.home}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def _load_manifest(directory: Path) -> dict[str, Any]:

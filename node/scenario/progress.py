@@ -51,6 +51,13 @@ def render_progress(
     return table
 
 
+def announce_dashboards(nodes: list[tuple[str, str]], console: Console | None = None) -> None:
+    """Say on stderr where each node's web dashboard is: (name, API URL) pairs."""
+    out = console or Console(stderr=True)
+    for name, api_url in nodes:
+        out.print(f"{name} dashboard: {api_url.rstrip('/')}/", highlight=False, soft_wrap=True)
+
+
 class ProgressDisplay:
     """A rich ``Live`` on stderr while enabled; does nothing otherwise (tests, pipes)."""
 

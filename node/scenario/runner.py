@@ -25,7 +25,7 @@ from node.scenario.manifest import Manifest
 from node.scenario.options import RunOptions
 from node.scenario.play import Clock, Play
 from node.scenario.procs import sweep_sessions, wait_sessions_empty
-from node.scenario.progress import ProgressDisplay
+from node.scenario.progress import ProgressDisplay, announce_dashboards
 from node.scenario.report import CheckResult, RunReport
 from node.scenario.setup import Setup, open_setup
 
@@ -93,6 +93,7 @@ def _play(plan: Manifest, setup: Setup, options: RunOptions, clock: Clock, seed:
         fleet.cluster.wait_until_serving(options.serve_timeout_s)
     except (RuntimeError, TimeoutError) as exc:
         raise RunnerError(str(exc)) from None
+    announce_dashboards([(n.name, n.api_url) for n in fleet.cluster.nodes])
     play = Play(plan, fleet, setup.members, clock)
     play.begin()
     duration = plan.timing.duration_s

@@ -24,6 +24,7 @@ from node.api.errors import (
     UnauthorizedError,
     UnprocessableError,
 )
+from node.api.server import compute_dashboard_url
 from node.errors import ConfigError
 from node.network.memory import MemoryHub
 from tests.node.api.cluster import CHAIN_ID, KEYS, USER, ServedNode, make_node
@@ -167,3 +168,11 @@ async def test_server_turns_away_connections_over_the_limit(tmp_path: Path) -> N
             nursery.cancel_scope.cancel()
     finally:
         node.storage.close()
+
+
+def test_server_dashboard_url_names_a_reachable_host() -> None:
+    assert compute_dashboard_url("127.0.0.1", 8600) == "http://127.0.0.1:8600/"
+    assert compute_dashboard_url("0.0.0.0", 80) == "http://127.0.0.1:80/"
+    assert compute_dashboard_url("", 81) == "http://127.0.0.1:81/"
+    assert compute_dashboard_url("::1", 82) == "http://[::1]:82/"
+    assert compute_dashboard_url("node.example", 83) == "http://node.example:83/"

@@ -7,7 +7,7 @@ import io
 from rich.console import Console
 
 from node.scenario.observe import StatusRow
-from node.scenario.progress import NodeLine, ProgressDisplay, render_progress
+from node.scenario.progress import NodeLine, ProgressDisplay, announce_dashboards, render_progress
 
 
 def render_text(lines: list[NodeLine], best: float | None) -> str:
@@ -44,3 +44,13 @@ def test_progress_display_disabled_draws_nothing() -> None:
     with enabled:
         enabled.show(render_progress("shown title", [], None, "-"))
     assert "shown title" in buffer.getvalue()
+
+
+def test_progress_announces_each_node_dashboard_in_full() -> None:
+    buffer = io.StringIO()
+    nodes = [("v0", "http://127.0.0.1:8600"), ("v1", "http://127.0.0.1:8601/")]
+    announce_dashboards(nodes, Console(file=buffer, width=20, color_system=None))
+    assert buffer.getvalue().splitlines() == [
+        "v0 dashboard: http://127.0.0.1:8600/",
+        "v1 dashboard: http://127.0.0.1:8601/",
+    ]
