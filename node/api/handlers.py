@@ -15,6 +15,7 @@ from node.api import render
 from node.api.admin import read_blocked_peers, render_blocked
 from node.api.blocking import PeerBlocking
 from node.api.body import read_tx_bytes
+from node.api.chain_index import find_chain_index
 from node.api.errors import (
     BadRequestError,
     NotFoundError,
@@ -80,7 +81,13 @@ async def get_account(call: Call) -> Response:
     address: bytes = call.params["address"]
     account = state.get_account(address)
     next_nonce = call.view.get_next_nonce(address)
-    return json_response(render.render_account(address, account, state.height, next_nonce))
+    body = render.render_account(address, account, state.height, next_nonce)
+    index = find_chain_index(call.view)
+    body["earned"] = None
+    if index is not None:
+        totals, proposed = index.get_sender_totals(address), index.count_blocks_proposed(address)
+        body["earned"] = render.render_earned(totals, proposed, state.params.block_reward)
+    return json_response(body)
 
 
 async def get_params(call: Call) -> Response:

@@ -18,6 +18,7 @@ from consensus.state import Account, Candidate, ChainState, Task
 from consensus.transactions import SignedTransaction
 from consensus.validators import Validator
 from node.chain.view import StatusReport
+from node.storage.chain_index import ContributionTotals
 from node.storage.chain_store import Contribution, ModelRecord, TxLocation
 
 Json = dict[str, Any]
@@ -102,6 +103,18 @@ def render_account(address: bytes, account: Account, height: int, next_nonce: in
         ],
         "nonce": account.nonce,
         "votes": [v.hex() for v in account.votes],
+    }
+
+
+def render_earned(totals: ContributionTotals, blocks_proposed: int, block_reward: int) -> Json:
+    """What an account earned: delta rewards, and blocks proposed (each paid the block reward
+    plus its transactions' fees)."""
+    return {
+        "delta_rewards": totals.reward,
+        "deltas_counted": totals.deltas,
+        "deltas_accepted": totals.accepted,
+        "blocks_proposed": blocks_proposed,
+        "block_rewards": blocks_proposed * block_reward,
     }
 
 

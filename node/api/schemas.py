@@ -70,6 +70,11 @@ SCHEMAS: dict[str, Schema] = {
         address=HEX32, height=U64, balance=U64, bonded=U64,
         unbonding=array(obj(amount=U64, release_height=U64)), nonce=U64, next_nonce=U64,
         votes=array(HEX32),
+        earned={
+            **obj(delta_rewards=U64, deltas_counted=U64, deltas_accepted=U64,
+                  blocks_proposed=U64, block_rewards=U64),
+            "type": ["object", "null"],
+        },
     ),
     "Params": obj(
         chain_id=STR, height=U64,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from node.cli import audit_cmds, node_cmds
+from node.cli import account_cmds, audit_cmds, node_cmds
 from node.cli.app_cmds import app_app
 from node.cli.data_cmds import data_app
 from node.cli.model_cmds import model_app
@@ -28,6 +28,7 @@ app.add_typer(model_app, name="model")
 app.add_typer(app_app, name="app")
 app.add_typer(data_app, name="data")
 audit_cmds.register(app)
+account_cmds.register(app)
 
 
 @app.callback()

@@ -126,8 +126,11 @@ def show(
     home: HomeOpt = None,
     api: ApiOpt = None,
     as_json: JsonOpt = False,
+    limit: Annotated[
+        int, typer.Option("--limit", min=0, help="Only the newest N versions (0: all).")
+    ] = 20,
 ) -> None:
-    """List a task's model versions: height, model hash, test accuracy."""
+    """List a task's model versions, newest last: height, model hash, test accuracy."""
     from rich.console import Console
     from rich.table import Table
 
@@ -137,11 +140,17 @@ def show(
         models = client.get(f"/tasks/{task}/models")["models"]
     except ApiError as exc:
         fail_api(exc)
+    total = len(models)
+    models = models[-limit:] if limit else models
     if as_json:
         print_json({"task": info, "models": models})
         return
-    typer.echo(f"task {task}: {info['spec']['model_id']}, version {info['version']}")
+    shown = (
+        f" (the newest {len(models)} of {total}; --limit 0 for all)" if len(models) < total else ""
+    )
+    typer.echo(f"task {task}: {info['spec']['model_id']}, version {info['version']}{shown}")
     table = Table("version", "height", "model hash", "accuracy")
+    table.columns[2].overflow = "fold"
     for m in models:
         accuracy = "-" if m["accuracy"] is None else f"{m['accuracy']:.4f}"
         table.add_row(str(m["version"]), str(m["height"]), m["model_hash"], accuracy)

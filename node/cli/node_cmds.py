@@ -128,24 +128,27 @@ def status(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Show a running node's status."""
-    from rich.table import Table
+    """Show a running node's status (and where its dashboard is)."""
+    import time
+
+    from rich.console import Console
 
     from node.api.client import ApiClient
     from node.api.errors import ApiError
-    from node.cli.common import console
+    from node.cli.humane import render_identity, render_status
 
+    url = resolve_api(home, api)
     try:
-        info = ApiClient(resolve_api(home, api)).get_status()
+        info = ApiClient(url).get_status()
     except ApiError as exc:
         fail(str(exc), ExitCode.UNAVAILABLE)
     if as_json:
         print_json(info)
         return
-    table = Table(show_header=False)
-    for key, value in info.items():
-        table.add_row(str(key), str(value))
-    console.print(table)
+    out = Console(highlight=False, soft_wrap=True)
+    out.print(render_status(info, int(time.time() * 1000)))
+    for line in render_identity(info, url.rstrip("/") + "/"):
+        out.print(line)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,7 +11,9 @@ import typer
 from rich.live import Live
 from rich.table import Table
 
-from node.cli.common import EXIT_CODES_HELP, ExitCode, console, fail, print_json, report
+from node.cli.choices import validate_testnet_options
+from node.cli.common import EXIT_CODES_HELP, ExitCode, console, fail, report
+from node.cli.testnet_summary import print_results
 from node.errors import NodeError
 
 testnet_app = typer.Typer(help="Local multi-node testnets.", no_args_is_help=True)
@@ -44,6 +46,7 @@ def create(
     except SimConfigError as exc:
         fail(str(exc), ExitCode.CONFIG)
 
+    validate_testnet_options(model, rule, partition, alpha)
     options = TestnetOptions(
         validators=validators,
         chain_id=chain_id,
@@ -124,10 +127,7 @@ def up(
     summary.seconds_to_target = round(elapsed, 1) if reached is not None else None
     if report_path is not None:
         report_path.write_text(json.dumps(summary.to_json(), indent=2), encoding="utf-8")
-    if as_json:
-        print_json(summary.to_json())
-    else:
-        _print_summary(summary.to_json())
+    print_results(summary.to_json(), directory, as_json=as_json)
     if reached is None or not summary.same_model_hash:
         raise typer.Exit(int(ExitCode.FAILURE))
 
@@ -200,24 +200,3 @@ def _progress_table(cluster: Any, target: float, elapsed: float) -> Table:
             "-" if p50 is None else f"{p50:.0f} ms",
         )
     return table
-
-
-def _print_summary(summary: dict[str, Any]) -> None:
-    table = Table(title="testnet summary", show_header=False)
-    accuracy = [(v, a) for v, a in summary["accuracy_by_version"] if a is not None]
-    rows = [
-        ("nodes", summary["nodes"]),
-        ("heights", summary["heights"]),
-        ("mean rounds per height", summary["mean_rounds_per_height"]),
-        ("finality p50 (ms)", summary["finality_p50_ms"]),
-        ("finality p99 (ms)", summary["finality_p99_ms"]),
-        ("accuracy by version", ", ".join(f"v{v}: {a:.3f}" for v, a in accuracy[-12:])),
-        ("target reached at version", summary["reached_version"]),
-        ("seconds to target", summary["seconds_to_target"]),
-        ("delta rewards", summary["delta_rewards"]),
-        ("earned (block rewards, fees, deltas)", summary["balance_gain"]),
-        (f"same model hash at v{summary['compared_version']}", summary["same_model_hash"]),
-    ]
-    for name, value in rows:
-        table.add_row(name, str(value))
-    console.print(table)
