@@ -25,6 +25,7 @@ from node.api.errors import (
 from node.api.request import Call, Request, Response, error_response
 from node.api.routes import ROUTES
 from node.api.routing import Route, match_route
+from node.api.waiting import WaitingRoom
 from node.chain.view import NodeView
 from node.errors import ConfigError
 
@@ -90,6 +91,8 @@ class ApiApp:
         self.require_token = require_token
         self.handler_timeout_s = handler_timeout_s
         self.stats = ApiStats()
+        self.waiting = WaitingRoom()
+        """Connections reading a request; the oldest makes room when the server is full."""
         self.peers = peers if peers is not None else find_peer_blocking(view)
         self._token = token.encode()
 
@@ -112,7 +115,10 @@ class ApiApp:
         route, params = match_route(self._all_routes, method, request.path)
         if route.needs_token and self.require_token:
             self.check_token(request)
-        metrics = self.stats.to_metrics()
+        metrics = {
+            **self.stats.to_metrics(),
+            "deltachain_api_evicted_connections_total": self.waiting.evicted,
+        }
         call = Call(self.view, params, request, self.routes, metrics, self.peers)
         response: Response | None = None
         with trio.move_on_after(self.handler_timeout_s):

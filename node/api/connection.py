@@ -91,11 +91,11 @@ async def _read_request(
 ) -> Request | Response | None:
     """The next request, an error response for a bad one, or None (closed or timed out)."""
     outcome: Request | Response | None = None
-    with trio.move_on_after(limits.request_timeout_s) as scope:
+    with trio.move_on_after(limits.request_timeout_s) as scope, app.waiting.hold(scope):
         outcome = await _receive_or_reject(conn, stream, limits)
     if scope.cancelled_caught:
         app.stats.timeouts += 1
-        logger.debug("api request timed out after %.1f s; closing", limits.request_timeout_s)
+        logger.debug("api request timed out or evicted; closing")
     return outcome
 
 

@@ -85,7 +85,8 @@ async def serve_api(
     logger.info("dashboard at %s", compute_dashboard_url(host, bound))
 
     async def on_connection(stream: trio.SocketStream) -> None:
-        if app.stats.open_connections >= limits.max_connections:
+        full = app.stats.open_connections >= limits.max_connections
+        if full and not app.waiting.evict_oldest():  # room only by dropping the oldest waiter
             app.stats.rejected_connections += 1
             with trio.move_on_after(limits.write_timeout_s):
                 with contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError):

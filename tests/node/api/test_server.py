@@ -25,6 +25,7 @@ from node.api.errors import (
     UnprocessableError,
 )
 from node.api.server import compute_dashboard_url
+from node.api.waiting import WaitingRoom
 from node.errors import ConfigError
 from node.network.memory import MemoryHub
 from tests.node.api.cluster import CHAIN_ID, KEYS, USER, ServedNode, make_node
@@ -146,28 +147,38 @@ def test_server_loopback_hosts(host: str, loopback: bool) -> None:
     assert is_loopback_host(host) is loopback
 
 
-async def test_server_turns_away_connections_over_the_limit(tmp_path: Path) -> None:
+async def test_server_full_of_idle_connections_evicts_the_oldest(tmp_path: Path) -> None:
     node = make_node(MemoryHub(), KEYS[0], tmp_path / "n", KEYS[:1])
     limits = ApiLimits(max_connections=2, request_timeout_s=5.0)
     try:
         async with trio.open_nursery() as nursery:
             port = await nursery.start(partial(serve_api, limits=limits), node, "127.0.0.1", 0, "")
-            idle = [await trio.open_tcp_stream("127.0.0.1", port) for _ in range(2)]
-            await trio.sleep(0.2)  # let the server accept both
-            extra = await trio.open_tcp_stream("127.0.0.1", port)
-            reply = b""
-            with trio.fail_after(5):
-                while chunk := await extra.receive_some():
-                    reply += chunk
-            assert reply.startswith(b"HTTP/1.1 503") and b"too many connections" in reply
-            for stream in [*idle, extra]:
-                await stream.aclose()
-            await trio.sleep(0.2)
+            oldest = await trio.open_tcp_stream("127.0.0.1", port)
+            await trio.sleep(0.1)
+            newer = await trio.open_tcp_stream("127.0.0.1", port)
+            await trio.sleep(0.2)  # let the server accept both: it is full of idle clients
             status = await trio.to_thread.run_sync(ApiClient(f"http://127.0.0.1:{port}").get_status)
             assert status["chain_id"] == CHAIN_ID
+            with trio.fail_after(2):
+                assert await oldest.receive_some() == b"", "the oldest idle client was closed"
+            with trio.move_on_after(0.3) as still_open:
+                await newer.receive_some()
+            assert still_open.cancelled_caught, "the newer idle client keeps its slot"
+            for stream in (oldest, newer):
+                await stream.aclose()
             nursery.cancel_scope.cancel()
     finally:
         node.storage.close()
+
+
+async def test_server_waiting_room_has_nobody_to_evict_when_all_are_busy() -> None:
+    room = WaitingRoom()
+    assert not room.evict_oldest()  # the server answers 503 "too many connections" then
+    first, second = trio.CancelScope(), trio.CancelScope()
+    with room.hold(first), room.hold(second):
+        assert room.evict_oldest() and first.cancel_called and not second.cancel_called
+        assert len(room) == 1
+    assert len(room) == 0 and room.evicted == 1
 
 
 def test_server_dashboard_url_names_a_reachable_host() -> None:
