@@ -99,10 +99,15 @@ def fuzz_snapshot(data: bytes) -> object:
     return decode_weights(data, max_params=1 << 20)
 
 
+_SCRATCH = tempfile.TemporaryDirectory(prefix="fuzz-files-")
+
+
 def fuzz_file(name: str, read: Callable[[Path], object], data: bytes) -> object:
-    with tempfile.TemporaryDirectory() as home:
-        (Path(home) / name).write_bytes(data)
-        return read(Path(home) if name == "config.toml" else Path(home) / name)
+    """Write ``data`` as the file ``name`` in one scratch home (reused: a fresh directory per
+    input made these targets ten times slower) and read it the way the node does."""
+    home = Path(_SCRATCH.name)
+    (home / name).write_bytes(data)
+    return read(home if name == "config.toml" else home / name)
 
 
 def fuzz_config(data: bytes) -> object:
