@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The nightly run: every shipped scenario in full as real node processes (partition-heal-7 also
 # in network namespaces when run as root), every scenario through the deterministic simulator
-# over many seeds, every fuzz target (scripts/fuzz.py), a 60-minute soak, baseline-4 and
-# byzantine-7 on Docker containers (scripts/docker_check.sh, when a daemon answers or we are
-# root), then the slow tests (less the docker-marked one: the same check). Reports land in reports/nightly/<scenario>/.
-# Takes about 4 to 5 hours on 2 cores (the fuzz targets that read files or HTTP, ~2 h of it). Exits non-zero if any run or test failed (it goes on
-# with the others first, so one report shows everything).
+# over many seeds, every fuzz target (scripts/fuzz.py, 1M inputs each), a 60-minute soak,
+# baseline-4 and byzantine-7 on Docker containers (scripts/docker_check.sh, when a daemon
+# answers or we are root), then the slow tests (less the docker-marked one: the same check).
+# Reports land in reports/nightly/<scenario>/. Takes about 4 to 5 hours on 2 cores (the fuzz
+# targets that read files or speak HTTP are about 2 h of it). Exits non-zero if any run or test
+# failed (it goes on with the others first, so one report shows everything).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh || exit 1
