@@ -27,8 +27,13 @@ from consensus.primitives import (
 MAX_TRANSACTION_BYTES: Final = 8 * 1024
 MAX_VOTED_CANDIDATES: Final = 30
 MAX_TASK_RULE_ENTRIES: Final = 16
+MAX_TASK_CONFIG_ENTRIES: Final = 64
+MAX_LAYOUT_TENSORS: Final = 1024
+MAX_TENSOR_NAME: Final = 128
+MAX_TENSOR_DIMS: Final = 8
 
 RuleValue = int | float | str
+ConfigValue = bool | int | float | str
 
 
 @dataclass(frozen=True)
@@ -82,11 +87,35 @@ class DoubleSignEvidence:
 
 
 @dataclass(frozen=True)
+class LayoutTensor:
+    """One named float32 tensor of a task's flat parameter vector (C order)."""
+
+    name: Annotated[str, MaxLen(MAX_TENSOR_NAME)]
+    shape: Annotated[tuple[U64, ...], MaxLen(MAX_TENSOR_DIMS)]
+
+
+@dataclass(frozen=True)
+class TaskApp:
+    """The learning app a task runs, by the SHA-256 of its bundle, and the parameter layout
+    that app must produce (``layout_hash`` covers names, shapes and the float32 dtype).
+
+    The chain never runs the app: validation, aggregation and rewards use the layout only.
+    ``config`` overrides the app's default hyper-parameters for every node that trains it.
+    """
+
+    app_hash: HashField
+    layout_hash: HashField
+    layout: Annotated[tuple[LayoutTensor, ...], MaxLen(MAX_LAYOUT_TENSORS)]
+    config: Annotated[Mapping[str, ConfigValue], MaxLen(MAX_TASK_CONFIG_ENTRIES)]
+
+
+@dataclass(frozen=True)
 class CreateTask:
     """Open a training task: the declarative rules every node runs, and an escrowed reward pool.
 
     ``aggregation`` holds the rule and its parameters (e.g. ``{"rule": "krum", "f": 1}``); it
-    is interpreted by the learning layer, carried verbatim by the chain.
+    is interpreted by the learning layer, carried verbatim by the chain. ``app`` names the
+    task's learning app and layout; without it ``model_id`` names a built-in catalog model.
     """
 
     TAG: ClassVar[int] = 7
@@ -99,6 +128,7 @@ class CreateTask:
     reward_per_delta: U64
     reward_pool: U64
     max_payload_bytes: U64
+    app: TaskApp | None = None
 
 
 @dataclass(frozen=True)

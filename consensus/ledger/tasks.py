@@ -13,6 +13,7 @@ from consensus.bft.events import TaskAggregation
 from consensus.errors import InvalidTransactionError
 from consensus.ledger.accounts import Updates, credit, get_updated
 from consensus.ledger.errors import InvalidAggregationError
+from consensus.ledger.task_app import validate_task_app
 from consensus.primitives import Address, TaskId
 from consensus.state import Account, ChainState, PendingDelta, Task
 from consensus.transactions import CreateTask, ModelDelta, SignedTransaction
@@ -30,6 +31,8 @@ def validate_task_spec(spec: CreateTask) -> None:
         raise InvalidTransactionError("max_payload_bytes must be positive")
     if min(spec.reward_pool, spec.reward_per_delta, spec.max_staleness) < 0:
         raise InvalidTransactionError("reward_pool, reward_per_delta and max_staleness are >= 0")
+    if spec.app is not None:
+        validate_task_app(spec.app)
 
 
 def create_task(state: ChainState, creator: Address, spec: CreateTask) -> ChainState:

@@ -7,14 +7,15 @@ import numpy as np
 from ml.aggregation.numerics import compute_l2_norm
 from ml.codec.delta import DecodedDelta
 from ml.errors import DeltaCheckError
-from ml.models import ModelSpec
+from ml.layout import Layout
 from ml.types import Float64Array
 
 MAX_SAMPLES = 2**40
 
 
-def validate_delta(delta: DecodedDelta, model: ModelSpec) -> None:
-    """Raise DeltaCheckError unless `delta` is for `model`, with its shapes, all finite."""
+def validate_delta(delta: DecodedDelta, model: Layout) -> None:
+    """Raise DeltaCheckError unless `delta` is for the model of layout `model`, with its
+    shapes, all finite."""
     if delta.model_id != model.model_id:
         raise DeltaCheckError(f"delta is for {delta.model_id!r}, the task uses {model.model_id!r}")
     if delta.shapes != model.shapes:

@@ -23,7 +23,7 @@ from ml.aggregation.rules import (
 from ml.aggregation.spec import AggregationSpec
 from ml.codec.delta import decode_delta
 from ml.errors import CodecError, DeltaCheckError, InsufficientDeltasError, WeightsError
-from ml.models import ModelSpec, get_model_spec, validate_weights
+from ml.layout import Layout, validate_flat
 from ml.snapshot import compute_model_hash
 from ml.types import Float32Array, Float64Array, IntArray, TxHash
 
@@ -65,9 +65,9 @@ def aggregate_round(
     Raises InsufficientDeltasError when fewer than `spec.required_deltas` pass the checks, and
     WeightsError when `global_weights` do not fit the model (the caller's own state).
     """
-    model = get_model_spec(spec.model_id)
-    validate_weights(model, global_weights)
-    valid, rejected = _screen(model, deltas)
+    layout = spec.get_layout()
+    validate_flat(layout, global_weights)
+    valid, rejected = _screen(layout, deltas)
     if len(valid) < spec.required_deltas:
         raise InsufficientDeltasError(len(valid), spec.required_deltas)
     rows, clipped = _stack_clipped(valid, spec.clip_norm)
@@ -90,7 +90,7 @@ def aggregate_round(
     )
 
 
-def _screen(model: ModelSpec, deltas: Sequence[DeltaEntry]) -> tuple[list[_Valid], list[Rejection]]:
+def _screen(layout: Layout, deltas: Sequence[DeltaEntry]) -> tuple[list[_Valid], list[Rejection]]:
     valid: list[_Valid] = []
     rejected: list[Rejection] = []
     seen: set[bytes] = set()
@@ -101,8 +101,8 @@ def _screen(model: ModelSpec, deltas: Sequence[DeltaEntry]) -> tuple[list[_Valid
         seen.add(tx_hash)
         try:
             count = validate_num_samples(num_samples)
-            decoded = decode_delta(payload, max_params=model.num_params)
-            validate_delta(decoded, model)
+            decoded = decode_delta(payload, max_params=layout.num_params)
+            validate_delta(decoded, layout)
         except CodecError as exc:
             rejected.append(Rejection(tx_hash, "malformed", str(exc)))
         except DeltaCheckError as exc:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, cast, get_args
 
 from ml.errors import SpecError, UnknownModelError
+from ml.layout import Layout
 from ml.models import get_model_spec
 
 RuleName = Literal["fedavg", "median", "trimmed_mean", "krum", "multi_krum"]
@@ -33,7 +34,8 @@ class AggregationSpec:
     """Model, rule and rule parameters, clipping bound, minimum deltas, server step size.
 
     f: Byzantine deltas Krum tolerates; m: deltas Multi-Krum averages; beta: fraction trimmed
-    from each end by the trimmed mean.
+    from each end by the trimmed mean. ``layout`` is the model's parameter layout when the
+    task names it (a learning app's task); otherwise ``model_id`` is a catalog model.
     """
 
     model_id: str
@@ -44,12 +46,16 @@ class AggregationSpec:
     f: int = 0
     m: int = 1
     beta: float = 0.0
+    layout: Layout | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        try:
-            get_model_spec(self.model_id)
-        except UnknownModelError as exc:
-            raise SpecError(str(exc)) from None
+        if self.layout is not None and self.layout.model_id != self.model_id:
+            raise SpecError(f"layout {self.layout.model_id!r} is not model {self.model_id!r}")
+        if self.layout is None:
+            try:
+                get_model_spec(self.model_id)
+            except UnknownModelError as exc:
+                raise SpecError(str(exc)) from None
         if self.rule not in RULES:
             raise SpecError(f"unknown rule {self.rule!r}; known: {RULES}")
         _validate_positive("clip_norm", self.clip_norm)
@@ -61,6 +67,20 @@ class AggregationSpec:
         for name, default in _DEFAULTS.items():
             if name not in _RULE_PARAMS[self.rule] and getattr(self, name) != default:
                 raise SpecError(f"rule {self.rule} takes no parameter {name}")
+
+    def get_layout(self) -> Layout:
+        """The parameter layout deltas must have: the task's, or the catalog model's."""
+        return self.layout if self.layout is not None else get_model_spec(self.model_id).layout
+
+    def validate_feasible(self) -> None:
+        """Raise SpecError when the rule needs more deltas than the task's ``min_deltas``: such
+        a task becomes ready with too few deltas and could never aggregate."""
+        needed = {"krum": 2 * self.f + 3, "multi_krum": max(2 * self.f + 3, self.m)}
+        if needed.get(self.rule, 1) > self.min_deltas:
+            raise SpecError(
+                f"{self.rule} with f={self.f} needs {needed[self.rule]} deltas per aggregation,"
+                f" but min_deltas is {self.min_deltas}: the task could never aggregate"
+            )
 
     @property
     def required_deltas(self) -> int:
@@ -77,7 +97,7 @@ class AggregationSpec:
         return {name: cast(SpecValue, getattr(self, name)) for name in names}
 
     @staticmethod
-    def from_dict(raw: object) -> AggregationSpec:
+    def from_dict(raw: object, layout: Layout | None = None) -> AggregationSpec:
         """Parse the dict form; raises SpecError for unknown keys, wrong types or bad values."""
         if not isinstance(raw, Mapping):
             raise SpecError(f"spec must be a dict, got {type(raw).__name__}")
@@ -96,18 +116,24 @@ class AggregationSpec:
             f=_get_int(raw, "f", 0),
             m=_get_int(raw, "m", 1),
             beta=_get_float(raw, "beta", 0.0),
+            layout=layout,
         )
 
 
 def spec_from_task(
-    model_id: str, aggregation: Mapping[str, object], clip_norm: float, min_deltas: int
+    model_id: str,
+    aggregation: Mapping[str, object],
+    clip_norm: float,
+    min_deltas: int,
+    layout: Layout | None = None,
 ) -> AggregationSpec:
     """The spec from a CreateTask's fields: `aggregation` holds the rule, its parameters and
-    optionally server_lr; the model id, clipping bound and minimum come from the task."""
+    optionally server_lr; the model id (or the app's layout), clipping bound and minimum come
+    from the task."""
     if set(aggregation) & {"model_id", "clip_norm", "min_deltas"}:
         raise SpecError("model_id, clip_norm and min_deltas belong to the task, not the rule")
     raw = {**aggregation, "model_id": model_id, "clip_norm": clip_norm, "min_deltas": min_deltas}
-    return AggregationSpec.from_dict(raw)
+    return AggregationSpec.from_dict(raw, layout)
 
 
 def compute_rule_dict(spec: AggregationSpec) -> dict[str, SpecValue]:

@@ -20,10 +20,10 @@ import trio
 from consensus.bft.events import AggregationsDone, Finalized, TaskAggregation
 from consensus.state import ChainState, Task
 from ml.aggregation.round import AggregationResult, aggregate_round
-from ml.aggregation.spec import spec_from_task
 from ml.errors import InsufficientDeltasError, MlError
 from ml.snapshot import decode_weights, encode_weights
 from ml.types import Float32Array
+from node.chain.task_model import compute_task_rule
 from node.errors import NodeError
 from node.storage.blobs import BlobStore
 from node.storage.chain_store import ChainStore, Contribution, ModelRecord
@@ -190,7 +190,7 @@ def compute_aggregation(
     simulator, computes the same result."""
     spec = task.spec
     try:
-        rule = spec_from_task(spec.model_id, spec.aggregation, spec.clip_norm, spec.min_deltas)
+        rule = compute_task_rule(spec)
         return aggregate_round(rule, weights, sorted(entries))
     except InsufficientDeltasError:
         return None

@@ -18,7 +18,7 @@ from consensus.block import Block, FinalizedBlock
 from consensus.crypto import KeyPair
 from consensus.encoding import encode
 from consensus.genesis import Genesis
-from consensus.ledger import get_ready_tasks, process_aggregations, process_transaction
+from consensus.ledger import get_ready_tasks, process_aggregations
 from consensus.messages import SignedVote
 from consensus.state import ChainState
 from consensus.transactions import ModelDelta, SignedTransaction, Transaction
@@ -39,6 +39,7 @@ from node.chain.mempool import Mempool, MempoolError
 from node.chain.payload_fetch import PayloadFetcher
 from node.chain.signer import SIGNER_STATE_FILE, PersistentSigner
 from node.chain.sync import BlockSync
+from node.chain.task_model import check_transaction
 from node.chain.view import StatusReport, compute_percentile
 from node.errors import StorageError
 from node.network.errors import NetworkError
@@ -107,7 +108,7 @@ class ChainNode:
             self.storage.store.save_validator_set(1, chain.validators)
         state = new_consensus_state(chain, key.address if key else None)
         state = restore_consensus_state(self.storage.store, state)
-        self.mempool = Mempool(chain, process_transaction)
+        self.mempool = Mempool(chain, check_transaction)
         signer = PersistentSigner(key, self.chain_id, data_dir / SIGNER_STATE_FILE) if key else None
         providers = Providers(self._provide_blob, self._provide_blocks, self._provide_status)
         self.network = network_factory(providers)

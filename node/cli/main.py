@@ -9,6 +9,7 @@ from node.cli.app_cmds import app_app
 from node.cli.data_cmds import data_app
 from node.cli.model_cmds import model_app
 from node.cli.sim import sim_app
+from node.cli.task_cmds import task_app
 from node.cli.testnet_cmds import testnet_app
 from node.cli.tx_cmds import tx_app
 
@@ -27,6 +28,7 @@ app.add_typer(tx_app, name="tx")
 app.add_typer(model_app, name="model")
 app.add_typer(app_app, name="app")
 app.add_typer(data_app, name="data")
+app.add_typer(task_app, name="task")
 audit_cmds.register(app)
 account_cmds.register(app)
 

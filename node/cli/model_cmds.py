@@ -176,7 +176,7 @@ def export(
         data = client.get_bytes(f"/blobs/{chosen['model_hash']}")
     except ApiError as exc:
         fail_api(exc)
-    names = _write_npz(out, info["spec"]["model_id"], chosen["model_hash"], data)
+    names = _write_npz(out, info["spec"], chosen["model_hash"], data)
     result = {**chosen, "task_id": task, "out": str(out), "tensors": names}
     if as_json:
         print_json(result)
@@ -201,17 +201,25 @@ def _pick_version(client: ApiClient, info: dict[str, Any], version: int | None) 
     return record
 
 
-def _write_npz(out: Path, model_id: str, model_hash: str, data: bytes) -> list[str]:
-    """Check the snapshot against its hash, decode it, save the named tensors to ``out``."""
+def _write_npz(out: Path, spec: dict[str, Any], model_hash: str, data: bytes) -> list[str]:
+    """Check the snapshot against its hash, decode it, save the named tensors to ``out``
+    (named by the task's app layout, or by its catalog model)."""
     import numpy as np
 
-    from ml.models import get_model_spec, split_weights
+    from ml.layout import Layout, LayoutEntry, split_flat
+    from ml.models import get_model_spec
     from ml.snapshot import decode_weights
 
     if hashlib.sha256(data).hexdigest() != model_hash:
         fail(f"the node sent a snapshot that does not hash to {model_hash}", ExitCode.FAILURE)
     try:
-        tensors = split_weights(get_model_spec(model_id), decode_weights(data))
+        app = spec.get("app")
+        if app:
+            entries = tuple(LayoutEntry(t["name"], tuple(t["shape"])) for t in app["layout"])
+            layout = Layout(app["layout_hash"], entries)
+        else:
+            layout = get_model_spec(spec["model_id"]).layout
+        tensors = split_flat(layout, decode_weights(data))
     except MlError as exc:
         fail(f"snapshot {model_hash[:16]} is unusable: {exc}", ExitCode.FAILURE)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ import typer
 from rich.live import Live
 from rich.table import Table
 
+from node.cli.app_cmds import ConfigOpt, parse_config_pairs
 from node.cli.choices import validate_testnet_options
 from node.cli.common import EXIT_CODES_HELP, ExitCode, console, fail, report
 from node.cli.testnet_summary import print_results
@@ -35,8 +37,24 @@ def create(
     local_epochs: Annotated[int, typer.Option("--local-epochs", min=1)] = 2,
     seed: Annotated[int | None, typer.Option(help="Reproducible keys (dev only).")] = None,
     preset: Annotated[str, typer.Option(help="Chain preset: local, testnet or a .toml.")] = "local",
+    app_source: Annotated[
+        str | None,
+        typer.Option("--app", help="Learning app: built-in name, app directory or bundle file."),
+    ] = None,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", help="The app's data path for the next node (once per node)."),
+    ] = None,
+    config: ConfigOpt = None,
+    min_deltas: Annotated[
+        int, typer.Option("--min-deltas", min=0, help="Deltas per version (0: n - f).")
+    ] = 0,
 ) -> None:
-    """Write node homes (keys, configs, one genesis with a training task) for N validators."""
+    """Write node homes (keys, configs, one genesis with a training task) for N validators.
+
+    With --app the task runs that learning app: every node given a --data path (in node
+    order) joins it and trains on its own data; the digits-mlp app needs no --data.
+    """
     from node.ops.testnet import TaskOptions, TestnetOptions, create_testnet
     from node.sim.errors import SimConfigError
     from node.sim.preset import load_preset
@@ -45,6 +63,9 @@ def create(
         params = load_preset(preset)
     except SimConfigError as exc:
         fail(str(exc), ExitCode.CONFIG)
+    task = TaskOptions(model_id=model, rule=rule, min_deltas=min_deltas)
+    if app_source is not None:
+        task = dataclasses.replace(task, app=_prepare_app(app_source, parse_config_pairs(config)))
 
     validate_testnet_options(model, rule, partition, alpha)
     options = TestnetOptions(
@@ -56,8 +77,9 @@ def create(
         alpha=alpha,
         local_epochs=local_epochs,
         seed=seed,
-        task=TaskOptions(model_id=model, rule=rule),
+        task=task,
         params=params,
+        data=tuple(data or ()),
     )
     try:
         manifest = create_testnet(out, options)
@@ -66,6 +88,15 @@ def create(
     except Exception as exc:
         fail(f"cannot create the testnet: {exc}", ExitCode.CONFIG)
     console.print(f"created {len(manifest['nodes'])} nodes in {out}")  # type: ignore[arg-type]
+
+
+def _prepare_app(source: str, config: dict[str, Any]) -> Any:
+    from node.ops.app_task import prepare_app_task
+
+    try:
+        return prepare_app_task(source, config)
+    except NodeError as exc:
+        report(exc)
 
 
 @testnet_app.command(epilog=EXIT_CODES_HELP)

@@ -22,11 +22,11 @@ from consensus.ledger import verify_commit
 from consensus.state import Task
 from consensus.transactions import ModelDelta, SignedTransaction
 from ml.aggregation.round import aggregate_round
-from ml.aggregation.spec import spec_from_task
 from ml.errors import MlError
 from ml.snapshot import compute_model_hash, decode_weights
 from ml.types import Float32Array
 from node.chain.aggregator import compute_rewards
+from node.chain.task_model import compute_task_rule
 from node.chain.view import NodeView
 from node.errors import NodeError, StorageError
 from node.storage.chain_store import Contribution, ModelRecord, TxLocation
@@ -340,7 +340,7 @@ def replay_aggregation(inputs: ReplayInputs) -> tuple[bytes, tuple[bytes, ...]]:
     weights."""
     spec = inputs.task.spec
     try:
-        rule = spec_from_task(spec.model_id, spec.aggregation, spec.clip_norm, spec.min_deltas)
+        rule = compute_task_rule(spec)
         result = aggregate_round(rule, inputs.base_weights, sorted(inputs.entries))
     except MlError:  # too few valid deltas, or an unusable rule: the weights are kept
         return compute_model_hash(inputs.base_weights), ()

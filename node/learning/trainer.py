@@ -25,9 +25,12 @@ from ml.attacks import flip_labels, flip_sign, scale_update
 from ml.codec.delta import CodecConfig, encode_delta
 from ml.data.datasets import Dataset, load_digits_split
 from ml.data.partition import Scheme, ShardSpec, compute_shard
+from ml.layout import Layout
 from ml.models import get_model_spec
 from ml.training.config import TrainConfig
 from ml.training.jobs import (
+    AppEvaluationJob,
+    AppTrainingJob,
     EvaluationDone,
     EvaluationJob,
     TrainingDone,
@@ -44,6 +47,7 @@ from node.chain.aggregator import MissingBlobError
 from node.chain.chain_node import ChainNode
 from node.chain.mempool import MempoolError
 from node.errors import ConfigError
+from node.learning.app_tasks import AppTasks
 from node.learning.settings import TrainingConfig
 
 logger = logging.getLogger(__name__)
@@ -51,6 +55,7 @@ logger = logging.getLogger(__name__)
 SCALED_ATTACK_FACTOR = 10.0
 WORKER_RESTART_S = 1.0
 POLL_S = 0.2
+PREFETCH_S = 2.0
 
 
 @dataclass
@@ -64,7 +69,9 @@ class TrainerStats:
 
 
 class Trainer:
-    """Trains task ``task_id`` on this node's shard whenever a new model version is final."""
+    """Trains, whenever a new model version is final: catalog task ``task_id`` on this node's
+    digits shard, and every app task the operator joined (``apps``) on the node's own data.
+    One worker process runs one job at a time, tasks in turn."""
 
     def __init__(
         self,
@@ -74,6 +81,7 @@ class Trainer:
         *,
         task_id: int = 1,
         codec: CodecConfig | None = None,
+        apps: AppTasks | None = None,
     ) -> None:
         if config.attack not in ATTACKS:
             raise ConfigError(f"training.attack must be one of {ATTACKS}, got {config.attack!r}")
@@ -83,6 +91,7 @@ class Trainer:
         self.task_id = task_id
         self.codec = codec or CodecConfig()
         self.stats = TrainerStats()
+        self.apps = apps
         self._worker = TrainingWorker()
         self._trained_version = -1
         self._evaluated_version = -1
@@ -106,37 +115,54 @@ class Trainer:
         self._worker.start()
         task_status.started()
         try:
-            while True:
-                job = await self._next_job(shard, test)
-                outcome = await self._run_job(job)
-                await self._handle(job, outcome)
+            async with trio.open_nursery() as nursery:
+                if self.apps is not None:
+                    nursery.start_soon(self._prefetch_bundles, self.apps)
+                while True:
+                    job = await self._next_job(shard, test)
+                    outcome = await self._run_job(job)
+                    await self._handle(job, outcome)
         finally:
             self._worker.close()
 
-    async def _next_job(self, shard: Dataset, test: Dataset) -> WorkerJob:
-        """Train each new version first (the chain waits for deltas), evaluate when idle."""
+    async def _prefetch_bundles(self, apps: AppTasks) -> None:
         while True:
-            task = self.node.get_chain_state().tasks.get(self.task_id)
-            if self.node.sync.is_catching_up:  # a delta on an old version would be stale
-                task = None
-            wants_training = task is not None and task.version > self._trained_version
-            wants_eval = (
-                task is not None and self.config.evaluate and task.version > self._evaluated_version
-            )
-            if task is not None and (wants_training or wants_eval):
-                try:
-                    weights = await self.node.aggregator.load_weights(task.model_hash)
-                except MissingBlobError as exc:
-                    logger.info("training waits for the model: %s", exc)
-                    await trio.sleep(POLL_S)
-                    continue
-                self.stats.jobs += 1
-                if wants_training:
-                    return self._training_job(task.spec.model_id, task.version, weights, shard)
-                model_id, version = task.spec.model_id, task.version
-                return EvaluationJob(self.stats.jobs, model_id, version, weights, test)
+            await apps.prefetch_bundles()
+            await trio.sleep(PREFETCH_S)
+
+    async def _next_job(self, shard: Dataset, test: Dataset) -> WorkerJob:
+        """Train each new version first (the chain waits for deltas), evaluate when idle; the
+        catalog task first, then the joined app tasks in turn."""
+        while True:
+            job = await self._next_catalog_job(shard, test)
+            if job is None and self.apps is not None:
+                self.apps.refresh()
+                job = await self.apps.next_job(self.stats.jobs + 1)
+                self.stats.jobs += job is not None
+            if job is not None:
+                return job
             with trio.move_on_after(POLL_S):  # woken at once when the chain state changes
                 await self.node.driver.chain_changed.wait()
+
+    async def _next_catalog_job(self, shard: Dataset, test: Dataset) -> WorkerJob | None:
+        """A job for the catalog task ``task_id`` (a task of a built-in model id), if due."""
+        task = self.node.get_chain_state().tasks.get(self.task_id)
+        if task is None or task.spec.app is not None or self.node.sync.is_catching_up:
+            return None  # no catalog task, or catching up (a delta would be stale)
+        wants_training = task.version > self._trained_version
+        wants_eval = self.config.evaluate and task.version > self._evaluated_version
+        if not (wants_training or wants_eval):
+            return None
+        try:
+            weights = await self.node.aggregator.load_weights(task.model_hash)
+        except MissingBlobError as exc:
+            logger.info("training waits for the model: %s", exc)
+            return None
+        self.stats.jobs += 1
+        if wants_training:
+            return self._training_job(task.spec.model_id, task.version, weights, shard)
+        model_id, version = task.spec.model_id, task.version
+        return EvaluationJob(self.stats.jobs, model_id, version, weights, test)
 
     def _training_job(
         self, model_id: str, version: int, weights: Float32Array, shard: Dataset
@@ -163,6 +189,9 @@ class Trainer:
                 return outcome
 
     async def _handle(self, job: WorkerJob, outcome: TrainingOutcome) -> None:
+        if isinstance(job, AppTrainingJob | AppEvaluationJob):
+            await self._handle_app(job, outcome)
+            return
         if isinstance(outcome, TrainingFailed):
             self.stats.failures += 1
             logger.warning("training job=%d failed: %s", job.job_id, outcome.reason)
@@ -176,6 +205,30 @@ class Trainer:
             return
         self._trained_version = job.model_version
         await self.submit_delta(job, outcome)
+
+    async def _handle_app(
+        self, job: AppTrainingJob | AppEvaluationJob, outcome: TrainingOutcome
+    ) -> None:
+        apps, task_id = self.apps, job.app.task_id
+        if apps is None:
+            return
+        if isinstance(outcome, TrainingFailed):
+            self.stats.failures += 1
+            apps.on_failed(job, outcome)
+            if outcome.crashed:
+                await self._restart_worker()
+        elif isinstance(outcome, EvaluationDone):
+            apps.on_evaluated(task_id, outcome.model_version)
+            self.node.storage.store.set_model_accuracy(
+                task_id, outcome.model_version, outcome.metrics.accuracy
+            )
+            logger.info(
+                "task=%d model version=%d validation accuracy=%.4f",
+                task_id, outcome.model_version, outcome.metrics.accuracy,
+            )  # fmt: skip
+        elif isinstance(job, AppTrainingJob):
+            apps.on_trained(job)
+            await self.publish_delta(task_id, job.model_version, outcome, job.app.layout)
 
     def _record_accuracy(self, done: EvaluationDone) -> None:
         self._evaluated_version = done.model_version
@@ -193,14 +246,19 @@ class Trainer:
 
     async def submit_delta(self, job: TrainingJob, done: TrainingDone) -> None:
         """Store the encoded delta as a blob and announce it in a signed transaction."""
-        delta = self._apply_attack(done.delta, job.model_version)
-        model = get_model_spec(job.model_id)
-        payload = encode_delta(delta, model.model_id, model.shapes, self.codec)
+        layout = get_model_spec(job.model_id).layout
+        await self.publish_delta(self.task_id, job.model_version, done, layout)
+
+    async def publish_delta(
+        self, task_id: int, version: int, done: TrainingDone, layout: Layout
+    ) -> None:
+        """Encode the delta for ``layout`` (its model id names it), store it as a blob and
+        announce it in a signed ModelDelta for ``task_id``."""
+        delta = self._apply_attack(done.delta, version, task_id)
+        payload = encode_delta(delta, layout.model_id, layout.shapes, self.codec)
         payload_hash = self.node.storage.blobs.put(payload)
         state = self.node.get_chain_state()
-        body = ModelDelta(
-            self.task_id, job.model_version, payload_hash, len(payload), done.num_samples
-        )
+        body = ModelDelta(task_id, version, payload_hash, len(payload), done.num_samples)
         nonce = self.node.mempool.get_next_nonce(self.key.address)
         tx = Transaction(state.chain_id, self.key.address, nonce, state.params.min_fee, body)
         try:
@@ -208,13 +266,13 @@ class Trainer:
                 SignedTransaction(tx, self.key.sign(tx.sign_bytes()))
             )
         except MempoolError as exc:
-            logger.info("delta for version=%d not admitted: %s", job.model_version, exc)
+            logger.info("delta for task=%d version=%d not admitted: %s", task_id, version, exc)
             return
         self.stats.deltas_submitted += 1
 
-    def _apply_attack(self, delta: Float32Array, version: int) -> Float32Array:
+    def _apply_attack(self, delta: Float32Array, version: int, task_id: int) -> Float32Array:
         if self.config.attack == "alie":
-            return compute_alie_delta(self.node, self.task_id, version, self.key.address, delta)
+            return compute_alie_delta(self.node, task_id, version, self.key.address, delta)
         if self.config.attack == "sign_flip":
             return flip_sign(delta)
         if self.config.attack == "scaled":

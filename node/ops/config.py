@@ -19,6 +19,7 @@ import multiaddr
 from node.byzantine.roles import ATTACKS, MAX_SPAM_PER_S, ROLES
 from node.byzantine.settings import ByzantineConfig
 from node.errors import ConfigError
+from node.learning.joins import JoinedTask, parse_joined_tasks, render_joined_tasks
 from node.learning.settings import TrainingConfig
 
 CONFIG_FILE = "config.toml"
@@ -60,6 +61,8 @@ class NodeConfig:
     api: ApiConfig = field(default_factory=ApiConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     byzantine: ByzantineConfig = field(default_factory=ByzantineConfig)
+    tasks: tuple[JoinedTask, ...] = ()
+    """Tasks whose app this node's operator approved, with the node's data path for each."""
 
     @property
     def data_dir(self) -> Path:
@@ -94,7 +97,7 @@ def parse_config(home: Path, raw: Mapping[str, Any]) -> NodeConfig:
             f"{home / CONFIG_FILE} is empty: it needs at least [p2p] listen and [api] port"
             " (run `deltachain init` to write a complete one)"
         )
-    _check_keys("", raw, {"node", "p2p", "api", "training", "byzantine"})
+    _check_keys("", raw, {"node", "p2p", "api", "training", "byzantine", "tasks"})
     node = _table(raw, "node")
     _check_keys("node.", node, {"moniker"})
     config = NodeConfig(
@@ -104,6 +107,7 @@ def parse_config(home: Path, raw: Mapping[str, Any]) -> NodeConfig:
         api=_build(ApiConfig, _table(raw, "api"), "api."),
         training=_build(TrainingConfig, _table(raw, "training"), "training."),
         byzantine=_build(ByzantineConfig, _table(raw, "byzantine"), "byzantine."),
+        tasks=parse_joined_tasks(raw.get("tasks")),
     )
     _validate(config)
     return config
@@ -224,6 +228,8 @@ def render_config(config: NodeConfig) -> str:
         lines.append(f"[{name}]")
         lines.extend(f"{key} = {_toml_value(value)}" for key, value in table.items())
         lines.append("")
+    if config.tasks:
+        lines.append(render_joined_tasks(config.tasks))
     return "\n".join(lines)
 
 

@@ -19,18 +19,20 @@ from dataclasses import dataclass
 import trio
 from trio_typing import TaskStatus
 
+from consensus.crypto import KeyPair
 from node.api.server import serve_api
 from node.byzantine.base import Misbehaviour
 from node.byzantine.factory import make_misbehaviour
 from node.chain.chain_node import ChainNode
 from node.chain.signer import SIGNER_STATE_FILE
 from node.errors import NodeError, PortInUseError, StorageError
+from node.learning.app_tasks import AppTasks
 from node.learning.trainer import Trainer
 from node.network.config import NetworkConfig
 from node.network.errors import ListenError
 from node.network.port import NetworkPort
 from node.network.values import Providers
-from node.ops.config import NodeConfig
+from node.ops.config import CONFIG_FILE, NodeConfig
 from node.ops.genesis_file import load_genesis
 from node.ops.keys import load_key_file
 from node.ops.lifeline import wait_for_launcher_exit
@@ -138,13 +140,27 @@ async def _start_services(
     if isinstance(role, Misbehaviour):
         await nursery.start(role.run, node)
     if config.training.enabled and node.key is not None and node.get_chain_state().tasks:
-        await nursery.start(Trainer(node, node.key, config.training).run)
+        await nursery.start(_make_trainer(node, node.key, config).run)
     info = DaemonInfo(api_port, tuple(node.network.listen_addrs()), node.network.peer_id)
     _write_api_info(config, info)
     logger.info(
         "node started moniker=%s api_port=%d peer=%s", config.moniker, api_port, info.peer_id
     )
     task_status.started(info)
+
+
+def _make_trainer(node: ChainNode, key: KeyPair, config: NodeConfig) -> Trainer:
+    """The trainer: the catalog task, and the app tasks joined in ``config.toml`` (re-read
+    when it changes, so ``task join`` needs no restart)."""
+    apps = AppTasks(
+        node,
+        config.tasks,
+        home=config.home,
+        config_path=config.home / CONFIG_FILE,
+        evaluate=config.training.evaluate,
+        identity=key.address,
+    )
+    return Trainer(node, key, config.training, apps=apps)
 
 
 def _write_api_info(config: NodeConfig, info: DaemonInfo) -> None:

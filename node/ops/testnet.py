@@ -6,6 +6,7 @@ one training task whose initial model snapshot is written into every node's blob
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -16,14 +17,17 @@ from consensus.genesis import Genesis, GenesisAccount, GenesisCandidate, Genesis
 from consensus.params import ChainParams
 from consensus.transactions import CreateTask
 from ml.aggregation.spec import AggregationSpec, compute_rule_dict
+from ml.errors import MlError
 from ml.models import init_weights
 from ml.snapshot import compute_model_hash, encode_weights
 from node.errors import ConfigError
 from node.learning.settings import TrainingConfig
 from node.network.peer_id import compute_peer_id
+from node.ops.app_task import AppTask
 from node.ops.config import ApiConfig, NodeConfig, P2PConfig, render_config
 from node.ops.genesis_file import write_genesis
 from node.ops.keys import create_key_file
+from node.ops.testnet_apps import prepare_node_data, validate_data_paths
 from node.storage.blobs import BlobStore
 
 MANIFEST_FILE = "testnet.json"
@@ -45,6 +49,9 @@ class TaskOptions:
     reward_per_delta: int = 1_000
     reward_pool: int = 10_000_000
     init_seed: int = 0
+    app: AppTask | None = None
+    """A learning app: the task carries its hash, layout and config instead of a catalog
+    model id (whose name is then the app's)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,8 @@ class TestnetOptions:
     training: bool = True
     """Whether the nodes train (off: a consensus-only network that still carries the task)."""
     task: TaskOptions = field(default_factory=TaskOptions)
+    data: tuple[str, ...] = ()
+    """An app task's data path for each node, in node order (``--data``)."""
 
 
 def make_seed(options: TestnetOptions, index: int) -> bytes:
@@ -83,19 +92,26 @@ def build_task(options: TestnetOptions) -> tuple[CreateTask, bytes]:
     task = options.task
     n = options.validators
     min_deltas = task.min_deltas or n - (n - 1) // 3
+    layout = None if task.app is None else task.app.layout
     spec = AggregationSpec.from_dict(
         {
-            "model_id": task.model_id,
+            "model_id": task.model_id if layout is None else layout.model_id,
             "rule": task.rule,
             "clip_norm": task.clip_norm,
             "min_deltas": min_deltas,
             **task.rule_params,
-        }
+        },
+        layout,
     )
-    snapshot = encode_weights(init_weights(task.model_id, task.init_seed))
+    if task.app is None:
+        weights = init_weights(task.model_id, task.init_seed)
+    else:
+        weights = task.app.weights
+        _validate_feasible(spec)
+    snapshot = encode_weights(weights)
     create = CreateTask(
-        model_id=task.model_id,
-        initial_model_hash=compute_model_hash(init_weights(task.model_id, task.init_seed)),
+        model_id=task.model_id if task.app is None else task.app.name,
+        initial_model_hash=compute_model_hash(weights),
         aggregation=compute_rule_dict(spec),
         min_deltas=min_deltas,
         max_staleness=task.max_staleness,
@@ -103,8 +119,16 @@ def build_task(options: TestnetOptions) -> tuple[CreateTask, bytes]:
         reward_per_delta=task.reward_per_delta,
         reward_pool=task.reward_pool,
         max_payload_bytes=16 << 20,
+        app=None if task.app is None else task.app.to_task_app(),
     )
     return create, snapshot
+
+
+def _validate_feasible(spec: AggregationSpec) -> None:
+    try:
+        spec.validate_feasible()
+    except MlError as exc:
+        raise ConfigError(f"impossible task: {exc}") from None
 
 
 def build_genesis(options: TestnetOptions, keys: list[KeyPair], task: CreateTask) -> Genesis:
@@ -138,6 +162,9 @@ def create_testnet(out: Path, options: TestnetOptions) -> dict[str, object]:
     seeds = [make_seed(options, i) for i in range(options.validators)]
     keys = [KeyPair.from_seed(s) for s in seeds]
     task, snapshot = build_task(options)
+    app = options.task.app
+    if app is not None:
+        validate_data_paths(app, options.data, options.validators)
     genesis = build_genesis(options, keys, task)
     p2p_addrs = [
         f"/ip4/127.0.0.1/tcp/{options.p2p_base_port + i}/p2p/{compute_peer_id(seed)}"
@@ -149,8 +176,14 @@ def create_testnet(out: Path, options: TestnetOptions) -> dict[str, object]:
         home.mkdir(parents=True)
         create_key_file(home / "node_key.json", seed)
         write_genesis(home / "genesis.cbor", genesis)
-        BlobStore(home / "data" / "blobs").put(snapshot)
+        blobs = BlobStore(home / "data" / "blobs")
+        blobs.put(snapshot)
         config = _node_config(options, home, i, p2p_addrs)
+        if app is not None:
+            blobs.put(app.bundle)
+            shard = (options.partition, options.validators, options.alpha)
+            joins = prepare_node_data(app, options.data, home, i, shard)
+            config = dataclasses.replace(config, tasks=joins)
         (home / "config.toml").write_text(render_config(config), encoding="utf-8")
         nodes.append(
             {

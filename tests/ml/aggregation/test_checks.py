@@ -7,7 +7,7 @@ from ml.codec.header import CodecKind
 from ml.errors import DeltaCheckError
 from ml.models import get_model_spec
 
-MODEL = get_model_spec("logreg-digits")
+MODEL = get_model_spec("logreg-digits").layout
 
 
 def _decoded(model_id="logreg-digits", shapes=MODEL.shapes, size=650, fill=0.0):

@@ -1,0 +1,44 @@
+"""Tables for ``deltachain task``: the bundle an operator approves, and the task list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from node.cli.common import print_json
+from node.ops.app_source import AppSource, describe_app
+
+
+def show_joined_bundle(task_id: int, found: AppSource, as_json: bool) -> None:
+    """What the operator approves: the app's name, hash, config and every file's hash."""
+    info = describe_app(found)
+    if as_json:
+        print_json({"task_id": task_id, **info})
+        return
+    out = Console()
+    out.print(f"task {task_id} runs app {info['name']} {info['version']}")
+    out.print(f"app_hash {info['app_hash']}")
+    files = Table("file", "bytes", title="the code this node will run")
+    files.add_column("sha256", overflow="fold")
+    for entry in info["files"]:
+        files.add_row(entry["name"], str(entry["size"]), entry["sha256"])
+    out.print(files)
+
+
+def show_tasks(rows: list[dict[str, Any]]) -> None:
+    table = Table("task", "app", "app hash", "version", "accuracy", "pending", "trains here")
+    for row in rows:
+        accuracy = "-" if row["accuracy"] is None else f"{row['accuracy']:.4f}"
+        app_hash = "(catalog model)" if row["app_hash"] is None else row["app_hash"][:16]
+        table.add_row(
+            str(row["task_id"]),
+            str(row["app"]),
+            app_hash,
+            str(row["version"]),
+            accuracy,
+            str(row["pending"]),
+            "yes" if row["trains"] else "no",
+        )
+    Console().print(table)
