@@ -71,6 +71,8 @@ class NetworkConfig:
     chain_id: str
     key_seed: bytes
     listen_addrs: tuple[str, ...] = ("/ip4/127.0.0.1/tcp/0",)
+    announce_addrs: tuple[str, ...] = ()
+    """Addresses peers learn (identify, peer records) instead of the listen addresses."""
     bootstrap_peers: tuple[str, ...] = ()
     enable_mdns: bool = False
     limits: Limits = field(default_factory=Limits)

@@ -58,6 +58,7 @@ def build_host(config: NetworkConfig) -> IHost:
         muxer_opt={TProtocol(YAMUX_ID): Yamux},
         connection_config=ConnectionConfig(max_connections_per_peer=1),
         enable_mDNS=config.enable_mdns,
+        announce_addrs=parse_addrs(config.announce_addrs) if config.announce_addrs else None,
     )
 
 

@@ -35,6 +35,8 @@ class P2PConfig:
     listen: str = "/ip4/127.0.0.1/tcp/0"
     bootstrap: tuple[str, ...] = ()
     mdns: bool = False
+    external_address: str = ""
+    """The address peers dial, announced instead of ``listen`` (NAT, containers, 0.0.0.0)."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,8 @@ def _validate(config: NodeConfig) -> None:
     validate_multiaddr("p2p.listen", config.p2p.listen)
     for entry in config.p2p.bootstrap:
         validate_multiaddr("p2p.bootstrap", entry, need_peer=True)
+    if config.p2p.external_address:
+        validate_multiaddr("p2p.external_address", config.p2p.external_address)
     _validate_training(config.training)
     _validate_byzantine(config.byzantine)
 

@@ -66,6 +66,7 @@ def build_node(config: NodeConfig) -> ChainNode:
         chain_id=genesis.chain_id,
         key_seed=key.seed,
         listen_addrs=(config.p2p.listen,),
+        announce_addrs=(config.p2p.external_address,) if config.p2p.external_address else (),
         bootstrap_peers=config.p2p.bootstrap,
         enable_mdns=config.p2p.mdns,
     )

@@ -12,60 +12,58 @@ comment at the top of the file, not applied. Late joiners sit behind the ``late`
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from node.scenario.errors import ScenarioError
-from node.scenario.manifest import Manifest, NodeSpec
+from node.scenario.compose_notes import describe
+from node.scenario.compose_service import (
+    API_HOST_VAR,
+    API_PORT,
+    DEFAULT_API_HOST,
+    ENV_FILE,
+    GID_VAR,
+    IMAGE_VAR,
+    NET_VAR,
+    P2P_PORT,
+    TOKEN_FILE,
+    UID_VAR,
+    ComposeError,
+    network_section,
+    node_ip,
+    node_service,
+    parse_subnet,
+    port_var,
+    variable,
+)
+from node.scenario.manifest import Manifest
 from node.scenario.materialize import Addressing, NodeAddress, NodeLayout, materialize
 from node.scenario.yamltext import dump_yaml
 
 COMPOSE_FILE = "docker-compose.yml"
 NODES_DIR = "nodes"
-TOKEN_FILE = "api_token"
-ENV_FILE = ".env"
 CONTAINER_HOME = "/home/deltachain/node"
-P2P_PORT = 26_656
-API_PORT = 8_545
-FIRST_HOST = 10
 HOST_API_BASE = 8_600
-NETWORK = "deltachain"
-LATE_PROFILE = "late"
 DEFAULT_IMAGE = "deltachain:latest"
-DEFAULT_SUBNET = "172.28.0.0/16"
-HEALTH_PROBE = (
-    "import urllib.request; "
-    f"urllib.request.urlopen('http://127.0.0.1:{API_PORT}/status', timeout=4)"
-)
-
-
-class ComposeError(ScenarioError):
-    """The cluster cannot be laid out (bad subnet, too few addresses, ports, existing files)."""
+DEFAULT_SUBNET = "172.28.0.0/24"
+IMAGE_UID = 1000
+"""The image's own unprivileged user (and group)."""
 
 
 @dataclass(frozen=True)
 class ClusterOptions:
-    """How the cluster is addressed and which image it runs."""
+    """How the cluster is addressed, which image it runs and as whom."""
 
     image: str = DEFAULT_IMAGE
     subnet: str = DEFAULT_SUBNET
     host_api_base: int = HOST_API_BASE
     """Node ``i``'s API is published on the host's 127.0.0.1 at this port plus ``i``."""
-
-
-def node_ip(subnet: str, index: int) -> str:
-    """The static address of the node at manifest ``index``."""
-    try:
-        network = ipaddress.IPv4Network(subnet)
-    except ValueError as exc:
-        raise ComposeError(f"subnet {subnet!r} is not an IPv4 network: {exc}") from None
-    if FIRST_HOST + index >= network.num_addresses - 1:
-        raise ComposeError(f"subnet {subnet} has no address for node {index}; use a larger one")
-    return str(network.network_address + FIRST_HOST + index)
+    uid: int | None = None
+    """Who the nodes run as (bind-mounted homes): the caller, or the image's user if that is root;
+    0 only when asked for."""
+    gid: int | None = None
 
 
 def container_addressing(subnet: str) -> Addressing:
@@ -92,108 +90,80 @@ def write_homes(
 def write_compose(
     manifest: Manifest,
     out: Path,
+    options: ClusterOptions = ClusterOptions(),
     *,
     seed: int | None = None,
-    image: str = DEFAULT_IMAGE,
-    subnet: str = DEFAULT_SUBNET,
-    host_api_base: int = HOST_API_BASE,
 ) -> Path:
-    """Node homes, ``api_token``, ``.env`` (the caller's uid and gid) and the compose file."""
-    options = ClusterOptions(image, subnet, host_api_base)
+    """Node homes, ``api_token``, ``.env`` (every setting, the uid and gid) and the compose file."""
     data = build_compose(manifest, options)  # checks every input before writing anything
+    uid, gid = compute_ids(options)
     if (out / COMPOSE_FILE).exists():
         raise ComposeError(f"{out / COMPOSE_FILE} exists; choose a new directory")
-    write_homes(manifest, out, seed=seed, subnet=subnet)
-    env = f"DELTACHAIN_UID={os.getuid()}\nDELTACHAIN_GID={os.getgid()}\n"
-    (out / ENV_FILE).write_text(env, encoding="utf-8")
+    write_homes(manifest, out, seed=seed, subnet=options.subnet)
+    hand_over(out / NODES_DIR, uid, gid)
+    (out / ENV_FILE).write_text(render_env(manifest, options, uid, gid), encoding="utf-8")
     path = out / COMPOSE_FILE
     path.write_text(dump_yaml(data, comments=describe(manifest, seed)), encoding="utf-8")
     return path
 
 
+def compute_ids(options: ClusterOptions) -> tuple[int, int]:
+    """The uid and gid the nodes run as: as asked, else the caller's, else (root) the image's."""
+    caller = (os.getuid(), os.getgid())
+    default = (IMAGE_UID, IMAGE_UID) if caller[0] == 0 else caller
+    uid = default[0] if options.uid is None else options.uid
+    gid = options.gid if options.gid is not None else (default[1] if uid == default[0] else uid)
+    if caller[0] != 0 and (uid, gid) != caller:
+        raise ComposeError(f"only root can hand the node homes to {uid}:{gid}")
+    return uid, gid
+
+
+def hand_over(directory: Path, uid: int, gid: int) -> None:
+    """Make ``directory`` and everything under it belong to ``uid:gid`` (root only)."""
+    if (os.getuid(), os.getgid()) == (uid, gid):
+        return
+    for path in [directory, *directory.rglob("*")]:
+        os.chown(path, uid, gid, follow_symlinks=False)
+
+
+def render_env(manifest: Manifest, options: ClusterOptions, uid: int, gid: int) -> str:
+    """``.env``: every setting of the file with the value it was generated with."""
+    subnet = parse_subnet(options.subnet)
+    lines = [
+        "# Settings of docker-compose.yml (compose reads this file; edit and `up -d` again).",
+        f"# {NET_VAR} is also in the node homes (their peers' addresses): to move the cluster",
+        "# to another subnet write a new directory with `deltachain sim compose --subnet`.",
+        f"{IMAGE_VAR}={options.image}",
+        f"{NET_VAR}={subnet.prefix}",
+        f"{API_HOST_VAR}={DEFAULT_API_HOST}",
+        *(f"{port_var(n.name)}={options.host_api_base + i}" for i, n in enumerate(manifest.nodes)),
+        f"{UID_VAR}={uid}",
+        f"{GID_VAR}={gid}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def build_compose(manifest: Manifest, options: ClusterOptions) -> dict[str, Any]:
     """The compose document for homes bind-mounted from ``./nodes/<name>``."""
     _validate_ports(manifest, options.host_api_base)
+    user = f"{variable(UID_VAR, IMAGE_UID)}:{variable(GID_VAR, IMAGE_UID)}"
     services = {
-        node.name: node_service(
-            manifest, index, options,
-            volume=f"./{NODES_DIR}/{node.name}:{CONTAINER_HOME}",
-            home=CONTAINER_HOME,
-        ) | {"user": "${DELTACHAIN_UID:-1000}:${DELTACHAIN_GID:-1000}"}
+        node.name: service_of(manifest, index, options,
+            volume=f"./{NODES_DIR}/{node.name}:{CONTAINER_HOME}", home=CONTAINER_HOME,
+        ) | {"user": user}
         for index, node in enumerate(manifest.nodes)
     }  # fmt: skip
     return {"services": services, "networks": network_section(options.subnet)}
 
 
-def node_service(
+def service_of(
     manifest: Manifest, index: int, options: ClusterOptions, *, volume: str, home: str
 ) -> dict[str, Any]:
-    """One node's service: static address, published API, health check, restart policy."""
-    node = manifest.nodes[index]
-    service: dict[str, Any] = {
-        "image": options.image,
-        "command": ["start", "--home", home],
-        "init": True,
-        "volumes": [volume],
-        "networks": {NETWORK: {"ipv4_address": node_ip(options.subnet, index)}},
-        "ports": [f"127.0.0.1:{options.host_api_base + index}:{API_PORT}"],
-        "healthcheck": {
-            "test": ["CMD", "python", "-c", HEALTH_PROBE],
-            "interval": "10s",
-            "timeout": "5s",
-            "retries": 6,
-            "start_period": "60s",
-        },
-        "restart": "unless-stopped",
-        "stop_grace_period": "30s",
-    }
-    if is_late(node):
-        service["profiles"] = [LATE_PROFILE]
-    return service
-
-
-def network_section(subnet: str) -> dict[str, Any]:
-    return {NETWORK: {"driver": "bridge", "ipam": {"config": [{"subnet": subnet}]}}}
-
-
-def is_late(node: NodeSpec) -> bool:
-    return node.start_at_s > 0
-
-
-def describe(manifest: Manifest, seed: int | None) -> list[str]:
-    """The header comment: what the file is, what compose does not do, how to start joiners."""
-    run_seed = manifest.seed if seed is None else seed
-    lines = [
-        f"Deltachain cluster for scenario {manifest.name!r} (seed {run_seed}), written by",
-        "`deltachain sim compose`. Build the image first: docker build -t <image> <repo root>",
-        f"API token for write routes: see {TOKEN_FILE}; APIs on 127.0.0.1 ports below.",
-    ]
-    late = [n.name for n in manifest.nodes if is_late(n)]
-    if late:
-        lines.append(
-            f"Late joiners (profile {LATE_PROFILE!r}) are started by hand: "
-            f"docker compose up -d {' '.join(late)}"
-        )
-    odd = [f"{n.name} ({n.byzantine.value or n.attack.value})" for n in manifest.nodes
-           if not n.is_honest]  # fmt: skip
-    if odd:
-        lines.append(f"Byzantine or poisoning nodes (set in their config.toml): {', '.join(odd)}")
-    lines.extend(_unapplied(manifest))
-    return lines
-
-
-def _unapplied(manifest: Manifest) -> list[str]:
-    steps = [
-        f"  {p.action.value} {p.node} at {p.at_s:g}s for {p.duration_s:g}s"
-        for p in manifest.perturbations
-    ] + [
-        f"  partition {' | '.join(','.join(g) for g in p.groups)} "
-        f"from {p.at_s:g}s to {p.heal_at_s:g}s"
-        for p in manifest.partitions
-    ]
-    if not steps:
-        return []
-    return ["Not applied by compose (use `deltachain sim run` for these):", *steps]
+    """Node ``index``'s service with the image, subnet and API port of ``options``."""
+    port = options.host_api_base + index
+    return node_service(
+        manifest, index, options.image, options.subnet, port, volume=volume, home=home
+    )
 
 
 def _validate_ports(manifest: Manifest, base: int) -> None:

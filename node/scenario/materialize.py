@@ -41,10 +41,19 @@ class NodeAddress:
     dial_host: str
     p2p_port: int
     api_port: int
+    api_host: str = ""
+    """Where the API binds (default: ``bind_host``); the runner then reaches it there."""
 
     @property
     def api_url(self) -> str:
-        return f"http://{self.dial_host}:{self.api_port}"
+        return f"http://{self.api_host or self.dial_host}:{self.api_port}"
+
+    @property
+    def external_address(self) -> str:
+        """What the node announces to peers: its dial address when it binds every interface."""
+        if self.bind_host != "0.0.0.0":
+            return ""
+        return f"/ip4/{self.dial_host}/tcp/{self.p2p_port}"
 
 
 Addressing = Callable[[int], NodeAddress]
@@ -196,8 +205,9 @@ def build_config(
         p2p=P2PConfig(
             listen=f"/ip4/{address.bind_host}/tcp/{address.p2p_port}",
             bootstrap=tuple(a for name, a in p2p_addrs.items() if name != node.name),
+            external_address=address.external_address,
         ),
-        api=ApiConfig(address.bind_host, address.api_port, ""),
+        api=ApiConfig(address.api_host or address.bind_host, address.api_port, ""),
         training=TrainingConfig(
             enabled=node.train,
             partition=task.partition.value,

@@ -29,6 +29,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from node.bundled import find_scenario, list_scenarios
 from node.scenario.checking import validate_manifest
 from node.scenario.errors import ManifestError
 from node.scenario.manifest import (
@@ -52,11 +53,15 @@ MAX_NODES = 1_000
 
 
 def load_manifest(path: Path) -> Manifest:
-    """Read and check the manifest at ``path``."""
+    """Read and check the manifest at ``path``, or the shipped one of that name (``baseline-4``)
+    when no such file exists."""
+    if not path.exists():
+        path = find_scenario(str(path)) or path
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ManifestError(f"manifest {path} not found") from None
+        shipped = ", ".join(list_scenarios())
+        raise ManifestError(f"manifest {path} not found (shipped: {shipped})") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ManifestError(f"manifest {path} is not valid TOML: {exc}") from None
     try:

@@ -1,16 +1,14 @@
-"""Chain presets (``configs/presets/<name>.toml``) for simulated chains."""
+"""Chain presets (``configs/presets/<name>.toml``, shipped in the package) for chains."""
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Final
 
 from consensus.errors import InvalidParamsError
 from consensus.params import ChainParams
+from node.bundled import PRESETS_DIR
 from node.sim.errors import SimConfigError
-
-PRESETS_DIR: Final = Path(__file__).resolve().parents[2] / "configs" / "presets"
 
 
 def load_preset(name_or_path: str, presets_dir: Path = PRESETS_DIR) -> ChainParams:

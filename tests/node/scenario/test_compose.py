@@ -12,17 +12,11 @@ import pytest
 
 from node.ops.config import load_config
 from node.scenario.compose import (
-    API_PORT,
     COMPOSE_FILE,
     CONTAINER_HOME,
-    ENV_FILE,
-    NETWORK,
     NODES_DIR,
-    TOKEN_FILE,
     ClusterOptions,
-    ComposeError,
     build_compose,
-    node_ip,
     write_compose,
 )
 from node.scenario.compose_init import (
@@ -30,6 +24,14 @@ from node.scenario.compose_init import (
     build_init_compose,
     describe_init,
     existing_cluster,
+)
+from node.scenario.compose_service import (
+    API_PORT,
+    ENV_FILE,
+    NETWORK,
+    TOKEN_FILE,
+    ComposeError,
+    node_ip,
 )
 from node.scenario.errors import ManifestError
 from node.scenario.materialize import LAYOUT_FILE
@@ -52,13 +54,17 @@ def test_write_compose_lays_out_baseline_cluster(tmp_path: Path) -> None:
     assert path == tmp_path / "c" / COMPOSE_FILE
     services = _services(path)
     assert list(services) == ["v0", "v1", "v2", "v3"]
-    ips = [s["networks"][NETWORK]["ipv4_address"] for s in services.values()]
-    assert ips == ["172.28.0.10", "172.28.0.11", "172.28.0.12", "172.28.0.13"]
+    raw = [s["networks"][NETWORK]["ipv4_address"] for s in services.values()]
+    assert raw == [f"${{DELTACHAIN_NET:-172.28.0}}.{10 + i}" for i in range(4)]
+    ips = [ip.replace("${DELTACHAIN_NET:-172.28.0}", "172.28.0") for ip in raw]
     ports = [s["ports"] for s in services.values()]
-    assert ports == [[f"127.0.0.1:{8600 + i}:{API_PORT}"] for i in range(4)]
+    host = "${DELTACHAIN_API_HOST:-127.0.0.1}"
+    assert ports == [
+        [f"{host}:${{DELTACHAIN_API_PORT_V{i}:-{8600 + i}}}:{API_PORT}"] for i in range(4)
+    ]
     token = (tmp_path / "c" / TOKEN_FILE).read_text().strip()
     assert len(token) == 32
-    for name, service in services.items():
+    for (name, service), own in zip(services.items(), ips, strict=True):
         assert service["command"] == ["start", "--home", CONTAINER_HOME]
         assert service["healthcheck"]["test"][:3] == ["CMD", "python", "-c"]
         assert f":{API_PORT}/status" in service["healthcheck"]["test"][3]
@@ -71,11 +77,12 @@ def test_write_compose_lays_out_baseline_cluster(tmp_path: Path) -> None:
         config = load_config(home)  # the node accepts it: 0.0.0.0 with a token
         assert config.api.host == "0.0.0.0" and config.api.token == token
         assert config.p2p.listen == "/ip4/0.0.0.0/tcp/26656"
+        assert config.p2p.external_address == f"/ip4/{own}/tcp/26656"
         peers = [a.split("/")[2] for a in config.p2p.bootstrap]
-        own = service["networks"][NETWORK]["ipv4_address"]
         assert sorted([*peers, own]) == sorted(ips)
-    env = (tmp_path / "c" / ENV_FILE).read_text()
-    assert "DELTACHAIN_UID=" in env and "DELTACHAIN_GID=" in env
+    env = _env(tmp_path / "c")
+    assert env["DELTACHAIN_NET"] == "172.28.0" and env["DELTACHAIN_API_PORT_V3"] == "8603"
+    assert env["DELTACHAIN_UID"] != "0" and env["DELTACHAIN_GID"] != "0"
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
@@ -110,8 +117,13 @@ def _source(volume: str | dict[str, Any]) -> str:
     return str(volume["source"]) if isinstance(volume, dict) else volume.split(":")[0]
 
 
+def _env(out: Path) -> dict[str, str]:
+    lines = (out / ENV_FILE).read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
 def _env_ids(out: Path) -> tuple[str, str]:
-    values = dict(line.split("=") for line in (out / ENV_FILE).read_text().split())
+    values = _env(out)
     return values["DELTACHAIN_UID"], values["DELTACHAIN_GID"]
 
 
@@ -123,7 +135,7 @@ def test_root_file_passes_docker_compose_config() -> None:
 
 def test_root_file_is_the_init_form_of_baseline() -> None:
     manifest = load_manifest(BASELINE)
-    data = build_init_compose(manifest, "configs/scenarios/baseline-4.toml", ClusterOptions())
+    data = build_init_compose(manifest, "baseline-4", ClusterOptions())
     expected = dump_yaml(data, comments=describe_init(manifest))
     assert ROOT_FILE.read_text() == expected, (
         "regenerate: deltachain sim compose configs/scenarios/baseline-4.toml "
@@ -145,7 +157,9 @@ def test_root_file_matches_write_compose_addressing() -> None:
         assert service["healthcheck"] == bind[name]["healthcheck"]
         assert service["command"] == ["start", "--home", f"{CLUSTER_DIR}/{NODES_DIR}/{name}"]
         assert service["depends_on"] == {"init": {"condition": "service_completed_successfully"}}
-    assert [s["ports"][0].split(":")[1] for s in root.values()] == ["8600", "8601", "8602", "8603"]
+    assert [s["ports"][0].split("}:", 1)[1] for s in root.values()] == [
+        f"${{DELTACHAIN_API_PORT_V{i}:-{8600 + i}}}:{API_PORT}" for i in range(4)
+    ]
 
 
 def test_late_joiners_sit_behind_a_profile(tmp_path: Path) -> None:
@@ -177,11 +191,13 @@ def test_unapplied_perturbations_and_byzantine_roles_are_documented(tmp_path: Pa
 def test_write_compose_refuses_bad_inputs_before_writing(tmp_path: Path) -> None:
     manifest = load_manifest(REPO / "configs" / "scenarios" / "poisoning-10.toml")
     with pytest.raises(ComposeError, match="no address for node"):
-        write_compose(manifest, tmp_path / "small", subnet="10.1.0.0/28")
+        write_compose(manifest, tmp_path / "small", ClusterOptions(subnet="10.1.0.0/28"))
     with pytest.raises(ComposeError, match="not an IPv4 network"):
-        write_compose(manifest, tmp_path / "bad", subnet="fd00::/64")
+        write_compose(manifest, tmp_path / "bad", ClusterOptions(subnet="fd00::/64"))
+    with pytest.raises(ComposeError, match="larger than a /24"):
+        write_compose(manifest, tmp_path / "big", ClusterOptions(subnet="10.1.0.0/16"))
     with pytest.raises(ComposeError, match="not all TCP ports"):
-        write_compose(manifest, tmp_path / "ports", host_api_base=65_530)
+        write_compose(manifest, tmp_path / "ports", ClusterOptions(host_api_base=65_530))
     assert not any(tmp_path.iterdir())
     write_compose(manifest, tmp_path / "once")
     with pytest.raises(ComposeError, match="exists"):
@@ -205,12 +221,15 @@ def test_node_ip_counts_from_the_tenth_address() -> None:
 
 def test_existing_cluster_knows_its_scenario(tmp_path: Path) -> None:
     manifest = load_manifest(BASELINE)
-    assert not existing_cluster(manifest, tmp_path)
+    subnet = "172.28.0.0/24"
+    assert not existing_cluster(manifest, tmp_path, subnet)
     write_compose(manifest, tmp_path)
-    assert existing_cluster(manifest, tmp_path)
+    assert existing_cluster(manifest, tmp_path, subnet)
+    with pytest.raises(ComposeError, match="set DELTACHAIN_NET back"):
+        existing_cluster(manifest, tmp_path, "10.5.5.0/24")
     other = load_manifest(REPO / "configs" / "scenarios" / "join-late.toml")
     with pytest.raises(ComposeError, match="holds scenario 'baseline-4'"):
-        existing_cluster(other, tmp_path)
+        existing_cluster(other, tmp_path, subnet)
     (tmp_path / NODES_DIR / LAYOUT_FILE).write_text(json.dumps({"nodes": []}))
     with pytest.raises(ComposeError, match="unreadable"):
-        existing_cluster(manifest, tmp_path)
+        existing_cluster(manifest, tmp_path, subnet)

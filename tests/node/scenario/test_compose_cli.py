@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from node.cli.main import app
-from node.scenario.compose import COMPOSE_FILE, NODES_DIR, TOKEN_FILE
+from node.scenario.compose import COMPOSE_FILE, NODES_DIR
+from node.scenario.compose_service import TOKEN_FILE
 from node.scenario.materialize import LAYOUT_FILE
 from tests.node.scenario.test_compose_yaml import REPO
 
@@ -29,7 +30,7 @@ def test_sim_compose_writes_cluster_with_seed_and_image(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "docker compose up -d" in result.output
     text = (out / COMPOSE_FILE).read_text()
-    assert text.count('image: "registry.example/dc:1"') == 4
+    assert text.count('image: "${DELTACHAIN_IMAGE:-registry.example/dc:1}"') == 4
     assert "(seed 9)" in text
     assert _layout(out)["seed"] == 9
 

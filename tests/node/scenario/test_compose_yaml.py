@@ -51,9 +51,13 @@ def read_yaml(text: str) -> Any:
     return json.loads(done.stdout)
 
 
-def compose_config(path: Path, *, quiet: bool = False) -> subprocess.CompletedProcess[str]:
-    """``docker-compose -f PATH config`` in the file's directory (its .env applies)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COMPOSE_", "DOCKER_"))}
+def compose_config(
+    path: Path, *, quiet: bool = False, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``docker-compose -f PATH config`` in the file's directory (its .env applies; ``env``
+    overrides it, as the operator's shell would)."""
+    keep = ("COMPOSE_", "DOCKER_", "DELTACHAIN_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(keep)} | (env or {})
     args = [docker_compose(), "-f", str(path), "config"] + (["-q"] if quiet else [])
     return subprocess.run(
         args, cwd=path.parent, env=env, capture_output=True, text=True, timeout=60, check=False
