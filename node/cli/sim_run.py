@@ -1,8 +1,9 @@
-"""``deltachain sim run MANIFEST``: run a scenario on real node processes and judge it.
+"""``deltachain sim run MANIFEST``: run a scenario on real nodes (processes, network namespaces or
+Docker containers) or in the simulator, and judge it.
 
 Exit codes: 0 every check of every seed passed; 1 a check failed (or the run was interrupted);
 2 bad arguments; 3 the manifest is unreadable or inconsistent; 7 the run could not be carried
-out (a node would not start or answer, no free ports, network namespaces unavailable).
+out (a node would not start or answer, no free ports, network namespaces or Docker unavailable).
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ def run_command(
         Path | None, typer.Option("--report", help="Report directory (default reports/NAME).")
     ] = None,
     netns: Annotated[bool, typer.Option(help="One network namespace per node (root).")] = False,
+    docker: Annotated[bool, typer.Option(help="One Docker container per node.")] = False,
+    docker_image: Annotated[
+        str, typer.Option(help="With --docker: the image (built from this checkout if missing).")
+    ] = "deltachain:latest",
     short: Annotated[bool, typer.Option(help="Apply the manifest's \\[short] settings.")] = False,
     simulate: Annotated[
         bool, typer.Option(help="Deterministic in-process simulation instead of processes.")
@@ -52,6 +57,8 @@ def run_command(
 ) -> None:
     """Start the manifest's nodes, play its schedule, check the end state, write a report."""
     setup_logging(log_level)
+    if sum((netns, docker, simulate)) > 1:
+        fail("choose one of --netns, --docker and --simulate", ExitCode.USAGE)
     manifest = _load(manifest_path)
     first = manifest.seed if seed is None else seed
     directory = report or Path("reports") / manifest.name
@@ -67,6 +74,8 @@ def run_command(
                 short=short,
                 duration_s=duration_s,
                 netns=netns,
+                docker=docker,
+                docker_image=docker_image,
                 workdir=workdir,
                 p2p_base_port=p2p_base_port,
                 api_base_port=api_base_port,

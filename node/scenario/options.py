@@ -17,6 +17,9 @@ class RunOptions:
     duration_s: float | None = None
     """Override the hard time limit (``stop_when_done`` still ends the run early)."""
     netns: bool = False
+    docker: bool = False
+    """One container per node, from ``docker_image`` (``sim run --docker``)."""
+    docker_image: str = "deltachain:latest"
     workdir: Path | None = None
     """Where the node homes go (kept); default a temporary directory, removed after a run
     that passed and kept (its path logged) after any other."""

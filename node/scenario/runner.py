@@ -1,12 +1,14 @@
 """Run a manifest on real node processes (``deltachain sim run``) and judge the run.
 
 The runner writes the node homes (:func:`~node.scenario.materialize.materialize`), starts the
-nodes on loopback or, with ``netns``, each in its own network namespace, plays the schedule
+nodes on loopback or, with ``netns``, each in its own network namespace, or, with ``docker``,
+each in its own container (:mod:`node.scenario.docker_setup`), plays the schedule
 while it polls every node's API, ends at the hard duration or once every goal is reached
 (``stop_when_done``), undoes whatever is still perturbed, waits (bounded) for the nodes to catch
 up, observes every node and judges with :func:`~node.scenario.verdict.judge`. Whatever happens
 (a failed check, an exception, Ctrl-C, SIGTERM, SIGHUP) every node is stopped, paused ones resumed
-first, namespaces are removed, and no process of the run is left behind.
+first, namespaces are removed, and no process, container, network or volume of the run is left
+behind.
 """
 
 from __future__ import annotations
@@ -69,18 +71,27 @@ def run_scenario(
 def _run_in(
     plan: Manifest, options: RunOptions, clock: Clock, seed: int, workdir: Path
 ) -> RunReport:
-    setup = open_setup(plan, options, workdir, seed, secrets.token_hex(16))
+    if options.docker:
+        from node.scenario.docker_setup import open_docker_setup
+
+        setup = open_docker_setup(plan, options, workdir, seed)
+    else:
+        setup = open_setup(plan, options, workdir, seed, secrets.token_hex(16))
     try:
         report = _play(plan, setup, options, clock, seed)
     finally:
-        setup.fleet.stop_all()
-        left = wait_sessions_empty(setup.fleet.sessions, EXIT_GRACE_S)
-        sweep_sessions(setup.fleet.sessions)
-        setup.close()
+        try:
+            setup.fleet.stop_all()
+        finally:
+            left = wait_sessions_empty(setup.fleet.sessions, EXIT_GRACE_S)
+            sweep_sessions(setup.fleet.sessions)
+            resources = setup.close()
     report.figures["processes_left"] = len(left)
-    report.checks.append(
-        CheckResult("clean_shutdown", not left, f"left behind: {left}" if left else "no process")
-    )
+    what = "no container, network or volume" if options.docker else "no process"
+    detail = f"left behind: {[*left, *resources]}" if left or resources else what
+    if options.docker:
+        report.figures["docker_resources_left"] = len(resources)
+    report.checks.append(CheckResult("clean_shutdown", not left and not resources, detail))
     return report
 
 

@@ -98,7 +98,8 @@ class Setup:
     layouts: list[NodeLayout]
     fleet: Fleet
     members: list[Member]
-    close: Callable[[], None]
+    close: Callable[[], list[str]]
+    """Take down what the setup made (namespaces, containers); what could not be removed."""
 
     def observe(self, play: Play, elapsed: float, seed: int, short: bool) -> RunReport:
         """Every node's final observation, the figures, and the verdict."""
@@ -211,8 +212,18 @@ def open_setup(plan: Manifest, options: RunOptions, workdir: Path, seed: int, to
         Member(x.name, x.address, x.honest, make_fetch(clients[x.name]), clients[x.name])
         for x in layouts
     ]
-    close = lab.close if lab is not None else (lambda: None)
-    return Setup(plan, "netns" if lab else "processes", layouts, fleet, members, close)
+    return Setup(plan, "netns" if lab else "processes", layouts, fleet, members, _closer(lab))
+
+
+def _closer(lab: Any) -> Callable[[], list[str]]:
+    """Remove the lab, if any (it raises rather than leave a namespace behind)."""
+
+    def close() -> list[str]:
+        if lab is not None:
+            lab.close()
+        return []
+
+    return close
 
 
 def _loopback(options: RunOptions, count: int) -> Addressing:
