@@ -1,4 +1,10 @@
-"""The shell around the score book and the block list: whom the network refuses and drops."""
+"""The shell around the score book and the block list: whom the network refuses and drops.
+
+Nothing here raises to its caller: ``penalize`` runs inside pubsub validators, stream handlers
+and the pubsub read loop, where an exception would end a peer's stream or (in py-libp2p's
+service tasks) the whole node. A ban or unban callback that raises is logged and the ban
+stands.
+"""
 
 import logging
 from collections.abc import Callable
@@ -6,6 +12,7 @@ from collections.abc import Callable
 import trio
 
 from node.network.config import ScoreParams
+from node.network.peer_metrics import IgnoreReason, PeerMetrics
 from node.network.scoring import (
     Offence,
     ScoreBook,
@@ -36,11 +43,13 @@ class PeerGuard:
         self._on_ban = on_ban
         self._on_unban = on_unban
         self._blocked = BlockList()
+        self.metrics = PeerMetrics()
 
     def penalize(self, peer: PeerId, offence: Offence) -> None:
         """Score one offence by ``peer``; bans it (and calls ``on_ban``) under the threshold."""
         now = trio.current_time()
         self._book, banned = process_offence(self._book, peer, offence, now)
+        self.metrics.record_offence(offence)
         logger.info(
             "peer offence peer=%s offence=%s score=%.1f banned=%s",
             peer,
@@ -49,7 +58,19 @@ class PeerGuard:
             banned,
         )
         if banned:
-            self._on_ban(peer)
+            self.metrics.record_ban()
+            _call_safely(self._on_ban, peer, "ban")
+
+    def note_ignored(self, reason: IgnoreReason) -> None:
+        """Count one inbound gossip message dropped without scoring its forwarder."""
+        self.metrics.record_ignore(reason)
+
+    def get_metrics(self, connected: frozenset[PeerId]) -> dict[str, float]:
+        """Peer-level ``/metrics`` samples: the score of each connected peer, the counters."""
+        now = trio.current_time()
+        scores = {peer: get_score(self._book, peer, now) for peer in sorted(connected)}
+        banned = sum(1 for peer in self._book.bans if is_banned(self._book, peer, now))
+        return self.metrics.get_samples(scores, banned)
 
     def get_score(self, peer: PeerId) -> float:
         return get_score(self._book, peer, trio.current_time())
@@ -77,10 +98,18 @@ class PeerGuard:
         self._book, released = process_expired_bans(self._book, trio.current_time())
         for peer in released:
             logger.info("peer ban ended peer=%s", peer)
-            self._on_unban(peer)
+            _call_safely(self._on_unban, peer, "unban")
 
     async def run_expiry(self, period_s: float = 1.0) -> None:
         """Task: release expired bans every ``period_s``."""
         while True:
             await trio.sleep(period_s)
             self.release_expired()
+
+
+def _call_safely(callback: Callable[[PeerId], None], peer: PeerId, what: str) -> None:
+    """Run a ban transition callback; its failure is logged, never raised to the caller."""
+    try:
+        callback(peer)
+    except Exception:
+        logger.exception("peer %s callback failed peer=%s", what, peer)

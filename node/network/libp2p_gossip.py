@@ -13,6 +13,8 @@ from libp2p.pubsub.rpc_queue import OutBoundQueueSize
 from node.network.config import NetworkConfig
 from node.network.errors import NotRunningError, UnknownTopicError
 from node.network.guard import PeerGuard
+from node.network.libp2p_pubsub_guards import set_replay_filter
+from node.network.peer_metrics import IgnoreReason
 from node.network.validation import judge_gossip
 from node.network.values import GossipMessage, PeerId, Validator, Verdict, compute_message_id
 
@@ -29,9 +31,19 @@ class GossipRouter:
         self._guard = guard
         self._config = config
         self._nursery: trio.Nursery | None = None
+        self._validators: dict[str, Validator] = {}
 
     def start(self, nursery: trio.Nursery) -> None:
         self._nursery = nursery
+        set_replay_filter(self._pubsub, self.is_worth_replaying)
+
+    def is_worth_replaying(self, topic: str, data: bytes) -> bool:
+        """Whether a cached message still helps a peer that just joined: our own validator
+        accepts it now (a vote of an old height, a transaction already in a block do not)."""
+        validator = self._validators.get(topic)
+        if validator is None:
+            return True
+        return validator(self._pubsub.my_id.to_base58(), data) is Verdict.ACCEPT
 
     def topic_peers(self, topic: str) -> frozenset[PeerId]:
         """Peers a publish on ``topic`` goes to: the mesh if subscribed, else subscribers."""
@@ -49,6 +61,7 @@ class GossipRouter:
         if topic in self._pubsub.topic_ids:
             raise UnknownTopicError(f"already subscribed to {topic}")
         subscription = await self._pubsub.subscribe(topic)
+        self._validators[topic] = validator
         self._pubsub.set_topic_validator(
             topic, self._make_validator(topic, validator), is_async_validator=False
         )
@@ -63,16 +76,22 @@ class GossipRouter:
         limit = self._config.limits.max_gossip_bytes
 
         def validate(forwarder: ID, msg: rpc_pb2.Message) -> bool:
+            """Pubsub's validator; never raises (pubsub runs it in a service task)."""
             if forwarder == my_id:
                 return True
-            verdict = judge_gossip(
-                self._guard,
-                forwarder=forwarder.to_base58(),
-                topic=topic,
-                data=msg.data,
-                validator=validator,
-                max_bytes=limit,
-            )
+            try:
+                verdict = judge_gossip(
+                    self._guard,
+                    forwarder=forwarder.to_base58(),
+                    topic=topic,
+                    data=msg.data,
+                    validator=validator,
+                    max_bytes=limit,
+                )
+            except Exception:
+                logger.exception("gossip judgement failed topic=%s peer=%s", topic, forwarder)
+                self._guard.note_ignored(IgnoreReason.VALIDATOR_ERROR)
+                return False
             return verdict is Verdict.ACCEPT
 
         return validate

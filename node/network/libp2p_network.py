@@ -10,7 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Self, TypeVar
 
 import trio
 from libp2p.abc import INetStream
@@ -23,6 +23,7 @@ from node.network.config import NetworkConfig
 from node.network.errors import (
     ListenError,
     MessageTooLargeError,
+    NetworkError,
     NotRunningError,
     PeerUnavailableError,
 )
@@ -36,6 +37,7 @@ from node.network.libp2p_host import (
     stop_auto_connector,
 )
 from node.network.libp2p_peers import PeerConnections
+from node.network.libp2p_pubsub_guards import set_violation_listener
 from node.network.libp2p_stream import Libp2pByteStream
 from node.network.peer_id import compute_peer_id
 from node.network.values import (
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
     from trio_typing import TaskStatus  # trio-stubs (from trio-typing) hide trio.TaskStatus
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 _CLOSE_GRACE_S = 5.0
 _SHUTDOWN_LIMIT_S = 10.0
 
@@ -125,7 +128,7 @@ class Libp2pNetwork:
         self._start(self._nursery)
 
     def _start(self, nursery: trio.Nursery) -> None:
-        libp2p_patches.set_violation_listener(self._stack.pubsub, self._peers.on_pubsub_violation)
+        set_violation_listener(self._stack.pubsub, self._peers.on_pubsub_violation)
         for kind in ProtocolKind:
             protocol = TProtocol(get_protocol_id(self._config.chain_id, kind))
             self._stack.host.set_stream_handler(protocol, self._make_handler(kind))
@@ -168,6 +171,10 @@ class Libp2pNetwork:
     def is_banned(self, peer: PeerId) -> bool:
         return self._guard.is_banned(peer)
 
+    def get_peer_metrics(self) -> dict[str, float]:
+        """Peer-level samples for ``/metrics`` (see :mod:`node.network.peer_metrics`)."""
+        return self._guard.get_metrics(self.connected_peers())
+
     def get_blocked(self) -> BlockList:
         return self._guard.get_blocked()
 
@@ -203,10 +210,24 @@ class Libp2pNetwork:
         return await self._gossip.subscribe(topic, validator)
 
     async def fetch_blob(self, peer: PeerId, blob_hash: bytes, max_size: int) -> bytes:
-        return await self._exchanges.fetch_blob(peer, blob_hash, max_size)
+        fetch = self._exchanges.fetch_blob(peer, blob_hash, max_size)
+        return await self._timed(peer, ProtocolKind.BLOB, fetch)
 
     async def fetch_blocks(self, peer: PeerId, start: int, end: int) -> list[bytes]:
-        return await self._exchanges.fetch_blocks(peer, start, end)
+        fetch = self._exchanges.fetch_blocks(peer, start, end)
+        return await self._timed(peer, ProtocolKind.BLOCKS, fetch)
 
     async def fetch_status(self, peer: PeerId) -> Status:
-        return await self._exchanges.fetch_status(peer)
+        return await self._timed(peer, ProtocolKind.STATUS, self._exchanges.fetch_status(peer))
+
+    async def _timed(self, peer: PeerId, kind: ProtocolKind, fetch: Awaitable[T]) -> T:
+        """Run one fetch and record its time and outcome against ``peer``."""
+        started = trio.current_time()
+        try:
+            result = await fetch
+        except NetworkError as exc:
+            elapsed = trio.current_time() - started
+            self._guard.metrics.record_fetch(peer, kind.value, elapsed, type(exc).__name__)
+            raise
+        self._guard.metrics.record_fetch(peer, kind.value, trio.current_time() - started)
+        return result

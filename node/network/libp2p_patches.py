@@ -7,7 +7,9 @@ internals, so :func:`apply_patches` refuses any other py-libp2p version.
 1. ``guard_pubsub_read_loop`` - **remote crash**: one malformed ``/meshsub`` frame raises
    ``google.protobuf.message.DecodeError`` out of ``Pubsub.continuously_read_stream``; it
    propagates through the swarm and ends ``trio.run``. The patch resets the stream, drops the
-   peer from pubsub and reports the fault to the network's scorer.
+   peer from pubsub and reports the fault to the network's scorer. Any other exception while
+   reading or handling that peer's RPCs (e.g. in a control message handler) ends the stream
+   the same way, logged with its traceback but not scored (it may be the library's bug).
 2. ``guard_stream_handlers`` - **remote crash**: an exception from any protocol handler
    (ours or the library's) escapes ``BasicHost._swarm_stream_handler`` and ends the node the
    same way. The patch logs it and resets the stream.
@@ -22,6 +24,8 @@ internals, so :func:`apply_patches` refuses any other py-libp2p version.
    that connection's muxer closes.
 
 Patches 5 to 8 are speed-ups, not bug fixes; :mod:`node.network.libp2p_speedups` explains them.
+Patches 9 to 12 keep pubsub's per-peer service tasks from ending the node (a ban, a bad
+message) and stop stale replays; :mod:`node.network.libp2p_pubsub_guards` explains them.
 """
 
 import contextvars
@@ -34,8 +38,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import trio
-from google.protobuf.message import DecodeError
-from libp2p.exceptions import ParseError
 from libp2p.host.basic_host import BasicHost
 from libp2p.network.swarm import Swarm
 from libp2p.pubsub import gossipsub as gossipsub_module
@@ -46,49 +48,37 @@ from libp2p.stream_muxer.yamux import yamux as yamux_module
 from libp2p.tools.anyio_service.trio_manager import TrioManager
 from libp2p.tools.anyio_service.trio_tasks import FunctionTask
 
+from node.network import libp2p_pubsub_guards as guards
 from node.network import libp2p_speedups as speedups
 from node.network.errors import PatchError
+from node.network.libp2p_pubsub_guards import is_running, on_peer_fault, reset_quietly
 
 logger = logging.getLogger(__name__)
 PINNED_VERSION = "0.8.1"
 _ORIGINAL = "__deltachain_original__"
-_RESET_GRACE_S = 1.0
 
 AsyncMethod = Callable[..., Awaitable[Any]]
-_violation_listeners: "weakref.WeakKeyDictionary[Pubsub, Callable[[str], None]]" = (
-    weakref.WeakKeyDictionary()
-)
 _write_locks: "weakref.WeakKeyDictionary[Any, trio.Lock]" = weakref.WeakKeyDictionary()
 
 
-def set_violation_listener(pubsub: Pubsub, listener: Callable[[str], None]) -> None:
-    """Call ``listener(peer_id_base58)`` when a peer sends a malformed pubsub frame."""
-    _violation_listeners[pubsub] = listener
-
-
-async def _reset_quietly(stream: Any) -> None:
-    with trio.CancelScope(shield=True), trio.move_on_after(_RESET_GRACE_S):
-        try:
-            await stream.reset()
-        except Exception:
-            logger.debug("stream reset failed", exc_info=True)
-
-
 def guard_pubsub_read_loop(original: AsyncMethod) -> AsyncMethod:
-    """Patch 1: a malformed /meshsub frame ends that peer's stream, not the node."""
+    """Patch 1: a malformed /meshsub frame (or any failure handling one) ends that peer's
+    stream, not the node."""
 
     @functools.wraps(original)
     async def continuously_read_stream(self: Pubsub, stream: Any) -> None:
         try:
             await original(self, stream)
-        except (DecodeError, ParseError, UnicodeDecodeError, ValueError) as exc:
+        except Exception as exc:
             peer_id = stream.muxed_conn.peer_id
-            logger.warning("malformed pubsub frame peer=%s error=%r", peer_id, exc)
-            await _reset_quietly(stream)
-            self._handle_dead_peer(peer_id)
-            listener = _violation_listeners.get(self)
-            if listener is not None:
-                listener(peer_id.to_base58())
+            await reset_quietly(stream)
+            if not is_running(self):  # pubsub is stopping; nothing the peer did
+                logger.debug("pubsub read loop ended while stopping peer=%s: %r", peer_id, exc)
+                return
+            try:
+                self._handle_dead_peer(peer_id)
+            finally:
+                on_peer_fault(self, peer_id, exc, "pubsub frame")
 
     return continuously_read_stream
 
@@ -102,7 +92,7 @@ def guard_stream_handlers(original: AsyncMethod) -> AsyncMethod:
             await original(self, net_stream)
         except Exception:
             logger.exception("stream handler failed protocol=%s", net_stream.get_protocol())
-            await _reset_quietly(net_stream)
+            await reset_quietly(net_stream)
 
     return _swarm_stream_handler
 
@@ -214,6 +204,17 @@ PATCHES: tuple[Patch, ...] = (
         TrioManager,
         "_find_parent_task",
         speedups.skip_walk_for_unmanaged,
+    ),
+    Patch(
+        "safe_blacklist_teardown",
+        Pubsub,
+        "_teardown_if_connected",
+        guards.safe_blacklist_teardown,
+    ),
+    Patch("guard_push_msg", Pubsub, "push_msg", guards.guard_push_msg),
+    Patch("fresh_replay_only", GossipSub, "send_recent_messages", guards.fresh_recent_messages),
+    Patch(
+        "fresh_pending_flush", GossipSub, "flush_pending_messages", guards.fresh_pending_messages
     ),
 )
 

@@ -1,6 +1,7 @@
 """Connections of the libp2p network: dialing, redialing, bans, the block list, discovery."""
 
 import logging
+from collections.abc import Awaitable, Callable
 
 import multiaddr
 import trio
@@ -96,18 +97,31 @@ class PeerConnections:
         self.guard.set_blocked(blocked)
         self._forget_refused_addrs()
         for peer in self.connected_peers():
-            if blocked.is_blocked(peer) and self._nursery is not None:
+            if blocked.is_blocked(peer):
                 logger.info("closing connection to blocked peer peer=%s", peer)
-                self._nursery.start_soon(self._drop_if_refused, peer)
+                self._start_soon_safely(self._drop_if_refused, peer)
 
     def _on_ban(self, peer: PeerId) -> None:
+        """Blacklist ``peer`` in pubsub and drop its connection; never raises (it runs in
+        pubsub validators, stream handlers and the pubsub read loop)."""
         logger.warning("banning peer peer=%s", peer)
-        self._stack.pubsub.add_to_blacklist(ID.from_base58(peer))
-        if self._nursery is not None:
-            self._nursery.start_soon(self.disconnect, peer)
+        try:
+            self._stack.pubsub.add_to_blacklist(ID.from_base58(peer))
+        except Exception:  # e.g. pubsub already stopping: the disconnect still drops it
+            logger.warning("pubsub blacklist failed peer=%s", peer, exc_info=True)
+        self._start_soon_safely(self._drop_if_refused, peer)
 
     def _on_unban(self, peer: PeerId) -> None:
         self._stack.pubsub.remove_from_blacklist(ID.from_base58(peer))
+
+    def _start_soon_safely(self, task: Callable[[PeerId], Awaitable[None]], peer: PeerId) -> None:
+        """Start ``task(peer)`` in our nursery unless the network is stopping."""
+        if self._nursery is None:
+            return
+        try:
+            self._nursery.start_soon(task, peer)
+        except RuntimeError:  # the nursery is closing: the swarm closes every connection
+            logger.debug("network stopping, task not started peer=%s", peer)
 
     async def _dial_discovered(self) -> None:
         """Task (mDNS on): dial peers that discovery put in the peerstore; it does not dial."""
@@ -128,16 +142,19 @@ class PeerConnections:
 
     def _on_connected(self, peer: PeerId) -> None:
         """Close a connection a refused peer opened (py-libp2p accepts it first)."""
-        if self.guard.is_refused(peer) and self._nursery is not None:
+        if self.guard.is_refused(peer):
             logger.info("dropping connection from refused peer peer=%s", peer)
-            self._nursery.start_soon(self._drop_if_refused, peer)
+            self._start_soon_safely(self._drop_if_refused, peer)
 
     async def _drop_if_refused(self, peer: PeerId) -> None:
         """Disconnect ``peer`` unless it was allowed again meanwhile (a late drop would cut
         the fresh connection of a healed peer)."""
         if self.guard.is_refused(peer):
             await self.disconnect(peer)
-            self._forget_refused_addrs()
+            try:
+                self._forget_refused_addrs()
+            except Exception:
+                logger.warning("peerstore cleanup failed peer=%s", peer, exc_info=True)
 
     def _forget_refused_addrs(self) -> None:
         """Drop refused peers' addresses from the peerstore: py-libp2p's own stream retries

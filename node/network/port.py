@@ -6,7 +6,7 @@ simulator. The contract tests in ``tests/node/network/test_contract.py`` run aga
 """
 
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol, Self, runtime_checkable
 
 import trio
 
@@ -103,3 +103,16 @@ class NetworkPort(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool | None: ...
+
+
+@runtime_checkable
+class PeerMetricsSource(Protocol):
+    """A network that reports peer-level metrics (scores, rejections, bans, fetches by peer).
+
+    Optional next to :class:`NetworkPort`: the node adds these samples to ``/metrics`` when
+    its network has them (:class:`~node.network.libp2p_network.Libp2pNetwork` does).
+    """
+
+    def get_peer_metrics(self) -> dict[str, float]:
+        """Samples keyed ``name`` or ``name{label="value",...}`` (see ``peer_metrics.py``)."""
+        ...

@@ -3,6 +3,7 @@
 import logging
 
 from node.network.guard import PeerGuard
+from node.network.peer_metrics import IgnoreReason
 from node.network.scoring import Offence
 from node.network.values import PeerId, Validator, Verdict
 
@@ -25,6 +26,7 @@ def judge_gossip(
     forwarded by a blocked peer are ignored unseen (the link is being closed).
     """
     if guard.is_blocked(forwarder):
+        guard.note_ignored(IgnoreReason.BLOCKED_PEER)
         return Verdict.IGNORE
     if len(data) > max_bytes:
         guard.penalize(forwarder, Offence.OVERSIZED_MESSAGE)
@@ -33,7 +35,10 @@ def judge_gossip(
         verdict = validator(forwarder, data)
     except Exception:
         logger.exception("topic validator raised topic=%s peer=%s", topic, forwarder)
+        guard.note_ignored(IgnoreReason.VALIDATOR_ERROR)
         return Verdict.IGNORE
     if verdict is Verdict.REJECT:
         guard.penalize(forwarder, Offence.REJECTED_MESSAGE)
+    elif verdict is Verdict.IGNORE:
+        guard.note_ignored(IgnoreReason.VALIDATOR)
     return verdict

@@ -134,3 +134,21 @@ async def test_release_inbound_handlers_stops_task_leak_per_connection() -> None
     assert unpatched[2] - unpatched[0] >= 2, unpatched  # one stuck task per inbound connection
     patched = [tasks for tasks, _ in await count_after_visits(3)]
     assert patched[2] - patched[0] <= 0, patched
+
+
+@pytest.mark.multiprocess
+def test_safe_blacklist_teardown_ban_during_traffic_crashes_only_without_patch() -> None:
+    unpatched = run_probe("ban-during-traffic")
+    assert unpatched.returncode == CRASHED, unpatched.stdout + unpatched.stderr
+    assert "KeyError" in unpatched.stdout
+    patched = run_probe("ban-during-traffic", "safe_blacklist_teardown")
+    assert patched.returncode == 0, patched.stdout + patched.stderr
+
+
+@pytest.mark.multiprocess
+def test_guard_push_msg_unparsable_key_crashes_only_without_patch() -> None:
+    unpatched = run_probe("bad-key")
+    assert unpatched.returncode == CRASHED, unpatched.stdout + unpatched.stderr
+    assert "DecodeError" in unpatched.stdout
+    patched = run_probe("bad-key", "guard_push_msg")
+    assert patched.returncode == 0, patched.stdout + patched.stderr
