@@ -1,7 +1,9 @@
-"""Prometheus text exposition format 0.0.4 for the node's flat metrics.
+"""Prometheus text exposition format 0.0.4 for the node's metrics.
 
-A metric whose name ends in ``_total`` is a counter, every other one a gauge. Each metric gets a
-``# TYPE`` line and one sample line ``name value``; names are sorted so the output is stable.
+A sample is keyed by its metric name, optionally with labels: ``name`` or
+``name{label="value",...}`` (values escaped as the format requires). A metric whose name ends
+in ``_total`` is a counter, every other one a gauge. Each metric gets one ``# TYPE`` line
+followed by its sample lines ``key value``; names and keys are sorted so the output is stable.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from collections.abc import Mapping
 from node.api.errors import ApiError
 
 NAME_PATTERN = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+_LABEL = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"'
+SAMPLE_PATTERN = re.compile(rf"(?P<name>{NAME_PATTERN.pattern})(?:\{{{_LABEL}(?:,{_LABEL})*\}})?")
 
 
 class MetricNameError(ApiError):
@@ -34,12 +38,22 @@ def format_value(value: float) -> str:
     return repr(float(value))
 
 
+def get_metric_name(key: str) -> str:
+    """The metric name of a sample key (``name`` or ``name{labels}``); raises
+    MetricNameError for an invalid name or label set."""
+    match = SAMPLE_PATTERN.fullmatch(key)
+    if match is None:
+        raise MetricNameError(f"invalid metric name {key!r}")
+    return match["name"]
+
+
 def render_metrics(samples: Mapping[str, float]) -> str:
-    """The exposition text for ``samples`` (metric name to value)."""
+    """The exposition text for ``samples`` (sample key to value)."""
+    families: dict[str, list[str]] = {}
+    for key in sorted(samples):
+        families.setdefault(get_metric_name(key), []).append(f"{key} {format_value(samples[key])}")
     lines: list[str] = []
-    for name in sorted(samples):
-        if not NAME_PATTERN.fullmatch(name):
-            raise MetricNameError(f"invalid metric name {name!r}")
+    for name in sorted(families):
         lines.append(f"# TYPE {name} {get_metric_type(name)}")
-        lines.append(f"{name} {format_value(samples[name])}")
+        lines.extend(families[name])
     return "\n".join(lines) + "\n"

@@ -44,7 +44,7 @@ from node.chain.view import StatusReport, compute_percentile
 from node.errors import StorageError
 from node.network.errors import NetworkError
 from node.network.peer_id import compute_key_peer_id
-from node.network.port import NetworkPort
+from node.network.port import NetworkPort, PeerMetricsSource
 from node.network.values import (
     GossipMessage,
     PeerId,
@@ -402,6 +402,8 @@ class ChainNode:
         }
         backed_off = self.payloads.memory.count_backed_off(trio.current_time())
         metrics.update(self.payloads.stats.get_metrics(backed_off))
+        if isinstance(self.network, PeerMetricsSource):  # scores, rejections, bans by peer
+            metrics.update(self.network.get_peer_metrics())
         if self.misbehaviour is not None:  # what a Byzantine role did on purpose, by kind
             for kind, count in self.misbehaviour.counts.items():
                 metrics[f"deltachain_byzantine_{kind}_total"] = count
