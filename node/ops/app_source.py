@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ml.apps.builtins import get_builtin_app_dir, list_builtin_apps
+from ml.apps.builtins import MODEL_APPS, get_builtin_app_dir, list_builtin_apps
 from ml.apps.bundle import AppBundle, describe_files, read_bundle
 from ml.apps.manifest import ConfigValue
 from ml.apps.source import build_app_bundle
@@ -43,7 +43,7 @@ def load_app_source(source: str, home: Path | None = None) -> AppSource:
         if path.is_file():
             data = path.read_bytes()
             return AppSource(data, read_bundle(data))
-        if source in list_builtin_apps():
+        if source in list_builtin_apps() or source in MODEL_APPS:
             return AppSource(*build_app_bundle(get_builtin_app_dir(source)))
         if home is not None and len(source) == 64:
             return _from_blobs(home, source)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -77,6 +78,18 @@ def test_task_join_shows_the_bundle_and_records_the_approval(
     ]
     assert list_tasks(node, home)[0]["trains"] is True
     assert not (tmp_path / "imported.txt").exists()
+
+
+def test_model_export_names_an_app_tasks_tensors(
+    served: tuple[ServedNode, Path, str], tmp_path: Path
+) -> None:
+    node, _, _ = served
+    out = tmp_path / "m.npz"
+    code, text = invoke("model", "export", "--task", "1", "--version", "0", "--out", str(out),
+                        "--api", node.url)  # fmt: skip
+    assert code == ExitCode.OK, text
+    with np.load(out) as tensors:
+        assert {k: tensors[k].shape for k in tensors.files} == {"0.weight": (2, 3), "0.bias": (2,)}
 
 
 def test_task_join_refusals(served: tuple[ServedNode, Path, str], tmp_path: Path) -> None:

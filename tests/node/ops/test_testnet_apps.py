@@ -69,6 +69,10 @@ def test_testnet_app_refusals(tmp_path: Path) -> None:
         create_testnet(tmp_path / "c", TestnetOptions(validators=4, task=krum, data=("/",)))
 
 
+def test_catalog_model_ids_map_onto_their_apps() -> None:
+    assert prepare_app_task("mlp-digits", {}).app_hash == DIGITS.app_hash
+
+
 def test_initial_weights_from_npz_must_fit_the_layout(tmp_path: Path) -> None:
     tensors = {e.name: np.full(e.shape, 0.5, np.float32) for e in TABULAR.layout.entries}
     np.savez(tmp_path / "w.npz", **tensors)  # type: ignore[arg-type]
