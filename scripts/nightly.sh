@@ -2,8 +2,9 @@
 # The nightly run: every shipped scenario in full as real node processes (partition-heal-7 also
 # in network namespaces when run as root), every scenario through the deterministic simulator
 # over many seeds, every fuzz target (scripts/fuzz.py, 1M inputs each), a 60-minute soak,
-# baseline-4 and byzantine-7 on Docker containers (scripts/docker_check.sh, when a daemon
-# answers or we are root), then the slow tests (less the docker-marked one: the same check).
+# baseline-4, byzantine-7 and churn-5 (kills, pauses, restarts, a disconnect) on Docker
+# containers (scripts/docker_check.sh, when a daemon answers or we are root), then the slow
+# tests (less the docker-marked one: the same check).
 # Reports land in reports/nightly/<scenario>/. Takes about 4 to 5 hours on 2 cores (the fuzz
 # targets that read files or speak HTTP are about 2 h of it). Exits non-zero if any run or test
 # failed (it goes on with the others first, so one report shows everything).
@@ -43,8 +44,8 @@ done
 run "soak (4 validators, 60 min)" "$bin/python" scripts/soak.py --minutes 60 \
     --out "$out/soak.json"
 if [ "$(id -u)" = 0 ] || docker info >/dev/null 2>&1; then
-    run "docker check (baseline-4 and byzantine-7 on containers)" ./scripts/docker_check.sh \
-        baseline-4 byzantine-7
+    run "docker check (baseline-4, byzantine-7, churn-5 on containers)" \
+        ./scripts/docker_check.sh baseline-4 byzantine-7 churn-5
 fi
 run "slow tests" "$bin/pytest" -m "slow and not docker" -p no:cacheprovider
 if [ ${#failed[@]} -gt 0 ]; then
