@@ -23,7 +23,7 @@ TIMEOUT_S = 3600
 
 def test_docker_check_runs_baseline_on_containers_and_leaves_nothing() -> None:
     if shutil.which("docker") is None:
-        pytest.fail("no docker client: install docker.io (scripts/setup.sh lists it)")
+        pytest.fail("no docker client: apt-get install docker.io docker-compose debootstrap")
     done = subprocess.run(
         ["bash", str(SCRIPT), "baseline-4"],
         cwd=REPO,
