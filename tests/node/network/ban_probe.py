@@ -1,7 +1,7 @@
 """Ban hostile peers of a real node while it gossips, in this process; report if it survived.
 
-Usage: ``python -m tests.node.network.ban_probe MODE [PATCH ...]`` (from the repository root)
-builds a :class:`Libp2pNetwork` node with the named py-libp2p patches reverted (all others
+Usage: ``python -m tests.node.network.ban_probe MODE ROUNDS [PATCH ...]`` (from the repository
+root) builds a :class:`Libp2pNetwork` node with the named py-libp2p patches reverted (all others
 applied), lets it gossip without pause, and has ``ROUNDS`` hostile py-libp2p peers, one after
 the other, get themselves banned: ``garbage-gossip`` (random messages its validator rejects) or
 ``bad-blocks`` (malformed block-range requests). Exits 0 if the node is still running and
@@ -32,7 +32,6 @@ from tests.node.network.test_libp2p_hardening import (
     victim_node,
 )
 
-ROUNDS = 2
 BLOCKS = TProtocol(get_protocol_id(CHAIN, ProtocolKind.BLOCKS))
 JUNK = b"\xff\x00 not cbor"
 
@@ -76,11 +75,11 @@ async def get_banned(node: Libp2pNetwork, index: int, mode: str) -> None:
         await wait_until(lambda: attacker_id not in node.connected_peers(), timeout_s=20)
 
 
-async def ban_while_gossiping(mode: str) -> None:
+async def ban_while_gossiping(mode: str, rounds: int) -> None:
     async with victim_node(make_config(0)) as node, trio.open_nursery() as nursery:
         await node.subscribe(TXS, accept_chatter)
         nursery.start_soon(chatter, node)
-        for index in range(10, 10 + ROUNDS):
+        for index in range(10, 10 + rounds):
             await get_banned(node, index, mode)
         await assert_serving(node)
         print("victim survived")
@@ -88,10 +87,10 @@ async def ban_while_gossiping(mode: str) -> None:
 
 
 def main() -> int:
-    mode, reverted = sys.argv[1], frozenset(sys.argv[2:])
+    mode, rounds, reverted = sys.argv[1], int(sys.argv[2]), frozenset(sys.argv[3:])
     libp2p_patches.revert_patches(reverted)
     try:
-        trio.run(ban_while_gossiping, mode)
+        trio.run(ban_while_gossiping, mode, rounds)
     except BaseException as exc:
         print("victim crashed:", " ".join(collect_types(exc)))
         return CRASHED
