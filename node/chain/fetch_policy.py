@@ -1,19 +1,16 @@
-"""Whom to ask for a payload, in which order, and whom to leave alone for a while (pure).
+"""Whom to leave alone for a while when fetching payloads, and how fast each peer answers (pure).
 
-Peers that advertised the payload (the delta's sender, the block's proposer, the peer whose
-gossip carried it) come first, in the caller's order. Every other connected peer follows, the
-fastest answerers first (an estimate of each peer's answer time) and, among equals, in an order
-drawn from the payload hash: no peer can choose an id that puts it first for every payload.
-A peer that failed (unreachable, no blob protocol, a protocol fault, no answer in time) is
-backed off, with exponential growth while it keeps failing. Time is always passed in.
+A peer that failed (unreachable, no blob protocol, a protocol fault, no answer within
+``peer_timeout_s``) is backed off, doubling while it keeps failing; so is one that left
+``max_unanswered`` requests in a row unanswered while other peers answered. Any answer, even
+"not found", ends both. Time is always passed in. The order of candidates is in
+:mod:`node.chain.fetch_order`.
 """
 
 from __future__ import annotations
 
 import enum
-import hashlib
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from node.network.values import PeerId
@@ -34,6 +31,8 @@ class FetchPolicy:
     fetch_timeout_s: float = 30.0
     """Upper bound on one whole fetch."""
     max_in_flight: int = 3
+    max_unanswered: int = 3
+    """Requests in a row a peer may leave unanswered while others answer before its backoff."""
     backoff_initial_s: float = 5.0
     backoff_max_s: float = 300.0
 
@@ -54,7 +53,9 @@ class PeerRecord:
     """What this node remembers about one peer as a payload source."""
 
     failures: int = 0
-    """Consecutive failures; 0 after any success."""
+    """Consecutive failures; 0 after any answer."""
+    unanswered: int = 0
+    """Requests in a row it did not answer (cancelled once another peer had, or timed out)."""
     backed_off_until: float = 0.0
     latency_s: float | None = None
     """Estimated answer time (exponentially weighted), None before any sample."""
@@ -87,15 +88,25 @@ class PeerMemory:
         record = self._records.get(peer)
         return None if record is None else record.latency_s
 
-    def record_success(self, peer: PeerId, latency_s: float) -> None:
-        """An answer: the backoff ends, the answer time counts."""
+    def get_unanswered(self, peer: PeerId) -> int:
+        record = self._records.get(peer)
+        return 0 if record is None else record.unanswered
+
+    def record_answer(self, peer: PeerId, latency_s: float) -> None:
+        """An answer (the payload, or "not found"): the backoff ends, the answer time counts."""
         record = self.get(peer)
-        record.failures, record.backed_off_until = 0, 0.0
+        record.failures, record.unanswered, record.backed_off_until = 0, 0, 0.0
         self._sample(record, latency_s)
 
-    def record_slow(self, peer: PeerId, waited_s: float) -> None:
-        """Another peer answered first while this one had waited ``waited_s`` (no failure)."""
-        self._sample(self.get(peer), waited_s)
+    def record_unanswered(self, peer: PeerId, waited_s: float, now: float) -> float | None:
+        """Another peer answered first while this one had waited ``waited_s``. Returns the
+        backoff when this makes ``max_unanswered`` in a row, else None."""
+        record = self.get(peer)
+        record.unanswered += 1
+        self._sample(record, waited_s)
+        if record.unanswered % self._policy.max_unanswered:
+            return None
+        return self.record_failure(peer, FailureKind.TIMEOUT, now)
 
     def record_failure(self, peer: PeerId, kind: FailureKind, now: float) -> float:
         """Back the peer off; returns the backoff in seconds."""
@@ -104,6 +115,7 @@ class PeerMemory:
         backoff = compute_backoff(self._policy, record.failures)
         record.backed_off_until = now + backoff
         if kind is FailureKind.TIMEOUT:
+            record.unanswered += 1
             self._sample(record, self._policy.peer_timeout_s)
         return backoff
 
@@ -117,42 +129,3 @@ def compute_backoff(policy: FetchPolicy, failures: int) -> float:
     """Backoff after ``failures`` consecutive failures (>= 1): doubling, capped."""
     exponent = min(max(failures - 1, 0), 32)
     return min(policy.backoff_max_s, policy.backoff_initial_s * 2.0**exponent)
-
-
-def compute_spread_key(blob_hash: bytes, peer: PeerId) -> bytes:
-    """A per-payload order of peers that no peer id can put first for every payload."""
-    return hashlib.sha256(blob_hash + peer.encode()).digest()
-
-
-def order_candidates(
-    connected: Iterable[PeerId],
-    advertisers: Sequence[PeerId],
-    memory: PeerMemory,
-    blob_hash: bytes,
-    *,
-    now: float,
-    unknown_latency_s: float,
-) -> list[PeerId]:
-    """Connected peers in the order to ask them for ``blob_hash``.
-
-    Advertisers first (in the given order), then the other peers by estimated answer time
-    (``unknown_latency_s`` for a peer never asked) and spread key; backed-off advertisers
-    last, backed-off other peers not at all.
-    """
-    live = set(connected)
-    ready = {p for p in live if not memory.is_backed_off(p, now)}
-    named = list(dict.fromkeys(p for p in advertisers if p in live))
-    first = [p for p in named if p in ready]
-    others = sorted(
-        ready.difference(named),
-        key=lambda p: (
-            _get_estimate(memory, p, unknown_latency_s),
-            compute_spread_key(blob_hash, p),
-        ),
-    )
-    return first + others + [p for p in named if p not in ready]
-
-
-def _get_estimate(memory: PeerMemory, peer: PeerId, default: float) -> float:
-    latency = memory.get_latency(peer)
-    return default if latency is None else latency

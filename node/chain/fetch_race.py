@@ -17,6 +17,10 @@ import trio
 from node.chain.fetch_policy import FetchPolicy
 from node.network.values import PeerId
 
+_EPSILON = 1e-6
+"""Tolerance for counting hedge periods: a clock woken exactly at a period's end (in floating
+point, a hair before it) must count that period, or the fetch would wake again at once."""
+
 
 @dataclass
 class Attempt:
@@ -57,18 +61,20 @@ class Race:
 
     def get_target(self, now: float) -> int:
         """How many attempts may be in flight at ``now``: one more per hedge period."""
-        periods = int((now - self.started) / self._policy.hedge_after_s)
+        periods = math.floor((now - self.started) / self._policy.hedge_after_s + _EPSILON)
         return max(1, min(self._policy.max_in_flight, 1 + periods))
 
     def is_launch_due(self, now: float) -> bool:
         return bool(self.queue) and len(self.get_active()) < self.get_target(now)
 
     def get_wake_time(self, now: float) -> float:
-        """When the fetch must look again without news: a hedge, a peer timeout, the end."""
+        """When the fetch must look again without news (call it after launching what is due):
+        the next hedge period, a peer timeout, the end."""
         active = self.get_active()
         times = [self.deadline, *(a.started + self._policy.peer_timeout_s for a in active)]
-        if self.queue and len(active) < self._policy.max_in_flight:
-            times.append(self.started + self._policy.hedge_after_s * self.get_target(now))
+        target = self.get_target(now)
+        if self.queue and target < self._policy.max_in_flight:
+            times.append(self.started + self._policy.hedge_after_s * target)
         return min(times)
 
     def add(self, peer: PeerId, now: float) -> Attempt:
@@ -86,7 +92,8 @@ class Race:
 
     def finish(self, now: float) -> list[Attempt]:
         """End the fetch: cancel the attempts in flight (expired ones run on). Returns the
-        cancelled ones that had waited a hedge period or more while another peer answered."""
+        cancelled ones that had waited a hedge period or more while another peer answered
+        (they count as unanswered)."""
         self._wake.close()
         active = self.get_active()
         for attempt in active:

@@ -18,7 +18,8 @@ from typing import Protocol
 import trio
 from trio_typing import TaskStatus
 
-from node.chain.fetch_policy import FailureKind, FetchPolicy, PeerMemory, order_candidates
+from node.chain.fetch_order import order_candidates
+from node.chain.fetch_policy import FailureKind, FetchPolicy, PeerMemory
 from node.chain.fetch_race import Attempt, Race
 from node.chain.fetch_stats import FetchStats
 from node.errors import NodeError
@@ -98,8 +99,7 @@ class PayloadFetcher:
         try:
             won = await self._run_race(self._nursery, race)
         finally:
-            for attempt in race.finish(trio.current_time()):
-                self.memory.record_slow(attempt.peer, trio.current_time() - attempt.started)
+            self._settle_losers(race)
         if won:
             self.stats.record_fetched(trio.current_time() - now)
         else:
@@ -116,6 +116,13 @@ class PayloadFetcher:
             with trio.move_on_at(race.get_wake_time(now)):
                 await race.results.receive()
         return True
+
+    def _settle_losers(self, race: Race) -> None:
+        now = trio.current_time()
+        for attempt in race.finish(now):
+            backoff = self.memory.record_unanswered(attempt.peer, now - attempt.started, now)
+            if backoff is not None:
+                self._log_backoff(attempt.peer, FailureKind.TIMEOUT, backoff, "requests unanswered")
 
     def _launch_due(self, nursery: trio.Nursery, race: Race, now: float) -> None:
         connected = self._source.connected_peers()
@@ -147,18 +154,20 @@ class PayloadFetcher:
         if data is None and failure is None:
             return  # cancelled: another peer answered first
         attempt.done = True
+        elapsed = trio.current_time() - attempt.started
         if data is not None:
-            self.memory.record_success(attempt.peer, trio.current_time() - attempt.started)
+            self.memory.record_answer(attempt.peer, elapsed)
             self._keep(data)
         elif failure is not None:
-            self._on_failure(attempt, failure)
+            self._on_failure(attempt, failure, elapsed)
         race.report(data is not None)
 
-    def _on_failure(self, attempt: Attempt, exc: NetworkError) -> None:
+    def _on_failure(self, attempt: Attempt, exc: NetworkError, elapsed: float) -> None:
         self.stats.attempt_failures += 1
         kind = classify_failure(exc)
-        if kind is None:
+        if kind is None:  # an answer all the same: the peer is alive and speaks the protocol
             logger.debug("payload not served peer=%s: %s", attempt.peer, exc)
+            self.memory.record_answer(attempt.peer, elapsed)
         elif not attempt.expired:  # an expired attempt was backed off when it expired
             self._record_failure(attempt.peer, kind, str(exc))
 
@@ -166,6 +175,9 @@ class PayloadFetcher:
         if kind is FailureKind.TIMEOUT:
             self.stats.timeouts += 1
         backoff = self.memory.record_failure(peer, kind, trio.current_time())
+        self._log_backoff(peer, kind, backoff, reason)
+
+    def _log_backoff(self, peer: PeerId, kind: FailureKind, backoff: float, reason: str) -> None:
         failures = self.memory.get(peer).failures
         level = logging.INFO if failures == 1 else logging.DEBUG  # once per failing streak
         logger.log(

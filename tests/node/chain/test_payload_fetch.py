@@ -98,6 +98,20 @@ async def test_payload_fetch_hedges_past_a_silent_peer_and_ranks_it_last(
     assert source.count("mute") == 1
 
 
+async def test_payload_fetch_silent_advertiser_backed_off_after_three_unanswered(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    source = FakeSource({"mute": Script(silent=True), "b": Script(0.01)})
+    async with running(source, []) as fetcher:
+        for _ in range(3):  # each waits one hedge delay for the silent "sender"
+            ok, took = await timed_fetch(fetcher, ["mute"])
+            assert ok and took == pytest.approx(POLICY.hedge_after_s + 0.01, abs=0.011)
+        assert fetcher.memory.is_backed_off("mute", trio.current_time())
+        ok, took = await timed_fetch(fetcher, ["mute"])  # now asked last: not waited for
+        assert ok and took < 0.05
+    assert source.count("mute") == 3
+
+
 async def test_payload_fetch_failed_peer_replaced_at_once_backed_off_logged_once(
     autojump_clock: trio.testing.MockClock, caplog: pytest.LogCaptureFixture
 ) -> None:
