@@ -2,13 +2,14 @@
 
 Runs a real 4-validator testnet (one process per node, py-libp2p on loopback) that carries model
 delta payloads (every validator announces one every ``--delta-period`` s: payload by PUT /blobs,
-the delta by POST /txs), measures blocks/s over ``--seconds``, then starts a hostile peer
-(``python -m node.network.silent_peer``: an id that sorts before every validator's, the blob
-protocol registered, no answer ever), lets it connect, and measures again on the same network.
-Both windows are in one run, so machine load hits both alike. Writes JSON (``--out``, default
-stdout).
+the delta by POST /txs) and measures blocks/s in alternating windows of ``--seconds``: without,
+then with a hostile peer (``python -m node.network.silent_peer``: an id that sorts before every
+validator's, the blob protocol registered, no answer ever; started for its window and killed
+after it), ``--rounds`` times. Both conditions are in one run and interleaved, so the load of a
+shared machine hits both alike; each condition's blocks/s is its total blocks over its total
+time. Writes JSON (``--out``, default stdout).
 
-    .venv/bin/python scripts/bench_silent_peer.py [--seconds 60] [--out FILE]
+    .venv/bin/python scripts/bench_silent_peer.py [--seconds 45] [--rounds 2] [--out FILE]
 """
 
 from __future__ import annotations
@@ -100,19 +101,30 @@ def read_fetch_metrics(nodes: list[NodeProcess]) -> dict[str, float]:
 
 
 def measure(nodes: list[NodeProcess], seconds: float) -> dict[str, Any]:
-    """Blocks/s of every node over ``seconds``, and the fetch counters' growth."""
+    """Blocks of every node over one window of ``seconds``, and the fetch counters' growth."""
     heights, metrics, started = read_heights(nodes), read_fetch_metrics(nodes), time.monotonic()
     time.sleep(seconds)
     after, elapsed = read_heights(nodes), time.monotonic() - started
     grown = {k: v - metrics[k] for k, v in read_fetch_metrics(nodes).items()}
-    rates = [(b - a) / elapsed for a, b in zip(heights, after, strict=True)]
+    blocks = [b - a for a, b in zip(heights, after, strict=True)]
     return {
-        "blocks_per_s": statistics.median(rates),
-        "blocks_per_s_by_node": [round(r, 3) for r in rates],
-        "slowest_node_blocks_per_s": min(rates),
+        "seconds": round(elapsed, 2),
+        "blocks": statistics.median(blocks),
+        "blocks_per_s": round(statistics.median(blocks) / elapsed, 3),
+        "slowest_node_blocks_per_s": round(min(blocks) / elapsed, 3),
         "lag_blocks_at_end": max(after) - min(after),
-        "heights_at_end": after,
         "payload_fetch_counters": grown,
+    }
+
+
+def combine(windows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One condition over all its windows: blocks/s is total blocks over total time."""
+    seconds = sum(w["seconds"] for w in windows)
+    return {
+        "blocks_per_s": sum(w["blocks"] for w in windows) / seconds,
+        "seconds": round(seconds, 2),
+        "silent_peer_requests": sum(w.get("silent_peer_requests", 0) for w in windows),
+        "windows": windows,
     }
 
 
@@ -177,40 +189,43 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     keys = [KeyPair.from_seed(make_seed(options, i)) for i in range(options.validators)]
     cluster = Cluster.from_manifest(manifest)
     sender = DeltaSender(cluster.nodes, keys, options, args.delta_period)
-    windows: dict[str, dict[str, Any]] = {}
+    calm: list[dict[str, Any]] = []
+    attacked: list[dict[str, Any]] = []
     try:
         cluster.start_all()
         cluster.wait_until_serving(120.0)
         wait_for(lambda: min(read_heights(cluster.nodes)) >= 2, 60.0, "the first blocks")
         sender.start()
         time.sleep(args.warmup)
-        windows["undisturbed"] = measure(cluster.nodes, args.seconds)
         addrs = [str(n["p2p"]) for n in manifest["nodes"]]
-        windows["with_silent_peer"] = measure_attacked(cluster.nodes, options.chain_id, addrs, args)
-        if args.recheck:  # a third window, the peer gone: tells drift from the attack
-            windows["undisturbed_again"] = measure(cluster.nodes, args.seconds)
+        for _ in range(args.rounds):  # alternating windows: load drift hits both alike
+            calm.append(measure(cluster.nodes, args.seconds))
+            attacked.append(measure_attacked(cluster.nodes, options.chain_id, addrs, args))
     finally:
         sender.stop.set()
         cluster.close()
-    return summarize(args, options, sender, windows)
+    return summarize(args, options, sender, combine(calm), combine(attacked))
 
 
 def summarize(
     args: argparse.Namespace,
     options: TestnetOptions,
     sender: DeltaSender,
-    windows: dict[str, dict[str, Any]],
+    calm: dict[str, Any],
+    attacked: dict[str, Any],
 ) -> dict[str, Any]:
-    base = windows["undisturbed"]["blocks_per_s"]
+    base = calm["blocks_per_s"]
     return {
         "network": "libp2p: 4 validator processes and 1 silent-peer process on loopback",
         "cpus": len(os.sched_getaffinity(0)),
+        "rounds": args.rounds,
         "window_s": args.seconds,
         "payload_bytes": len(make_payload(options.task.model_id, 0)),
         "deltas_sent": sender.sent,
         "delta_send_errors": sender.errors,
-        **windows,
-        "ratio": windows["with_silent_peer"]["blocks_per_s"] / base if base else None,
+        "undisturbed": calm,
+        "with_silent_peer": attacked,
+        "ratio": attacked["blocks_per_s"] / base if base else None,
         "target_ratio_at_least": TARGET_RATIO,
     }
 
@@ -218,15 +233,16 @@ def summarize(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=None, help="JSON file (default: stdout)")
-    parser.add_argument("--seconds", type=float, default=60.0, help="each measuring window")
+    parser.add_argument("--seconds", type=float, default=45.0, help="each measuring window")
+    parser.add_argument("--rounds", type=int, default=2, help="pairs of windows, calm/attacked")
     parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument("--delta-period", type=float, default=1.0)
-    parser.add_argument("--recheck", action="store_true", help="a third window, peer gone")
     parser.add_argument("--p2p-port", type=int, default=27_700)
     parser.add_argument("--api-port", type=int, default=9_170)
+    parser.add_argument("--workdir", type=Path, default=None, help="keep node homes and logs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        args.workdir = Path(tmp)
+        args.workdir = args.workdir or Path(tmp)
         result = run(args)
     text = json.dumps(result, indent=2)
     if args.out is None:

@@ -37,8 +37,11 @@ async def never_answer(stream: INetStream) -> None:
     """Take the request, answer nothing; hold the stream until the asker gives up."""
     emit("request", **{"from": stream.muxed_conn.peer_id.to_base58()})
     with trio.move_on_after(_HOLD_S):
-        while await stream.read(1 << 16):
-            pass
+        try:
+            while await stream.read(1 << 16):
+                pass
+        except Exception as exc:  # an exception here would end py-libp2p's swarm
+            emit("stream-ended", error=type(exc).__name__)
         await trio.sleep(_HOLD_S)
 
 
