@@ -61,6 +61,7 @@ MODE = "docker"
 
 def open_docker_setup(plan: Manifest, options: RunOptions, workdir: Path, seed: int) -> Setup:
     """Write the cluster under ``workdir``, create its containers (not started), build the fleet."""
+    compose_tool = compose_command()  # first: one clear line when Docker is not there
     removed = remove_stale_projects()
     if removed:
         logger.warning("removed the Docker resources of crashed runs: %s", removed)
@@ -73,7 +74,7 @@ def open_docker_setup(plan: Manifest, options: RunOptions, workdir: Path, seed: 
     out = workdir / CLUSTER_DIR
     write_compose(plan, out, cluster, seed=seed)
     project = make_project(os.getpid(), secrets.token_hex(3))
-    compose = (*compose_command(), "-p", project, "-f", str(out / COMPOSE_FILE))
+    compose = (*compose_tool, "-p", project, "-f", str(out / COMPOSE_FILE))
     try:
         run_docker([*compose, "--profile", "late", "up", "--no-start"], cwd=out)
         setup = _build(plan, out, project, cluster)
