@@ -19,6 +19,7 @@ from libp2p.custom_types import TProtocol
 from libp2p.peer.peerinfo import PeerInfo, info_from_p2p_addr
 from libp2p.tools.anyio_service import background_trio_service
 
+from node.network import libp2p_patches
 from node.network.config import NetworkConfig
 from node.network.hostile import BlobBehaviour, find_seed_sorting_first
 from node.network.libp2p_host import Libp2pStack, build_stack, parse_addrs
@@ -64,6 +65,7 @@ async def keep_linked(stack: Libp2pStack, targets: list[PeerInfo]) -> None:
 
 
 async def run(args: argparse.Namespace) -> None:
+    libp2p_patches.apply_patches()  # a sound stack: its only misbehaviour is the blob protocol
     addrs = [a for a in args.targets.split(",") if a]
     seed = find_seed_sorting_first([get_addr_peer_id(a) for a in addrs], args.seed_label.encode())
     stack = build_stack(NetworkConfig(args.chain, seed))
