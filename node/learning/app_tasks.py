@@ -56,7 +56,8 @@ class AppTasks:
         self._evaluate = evaluate
         self._identity = identity
         self._progress: dict[int, _Progress] = {}
-        self._refs: dict[tuple[int, bytes], AppRef] = {}
+        self._refs: dict[tuple[int, bytes, str], AppRef] = {}
+        """Per (task, approved hash, data path): a re-join with another path is a new ref."""
         self._warned: set[tuple[int, str]] = set()
         self._turn = 0
 
@@ -133,7 +134,8 @@ class AppTasks:
         app = task.spec.app
         if app is None:
             return None
-        cached = self._refs.get((task.task_id, app.app_hash))
+        data = resolve_data_path(self.home, self.joined[task.task_id])
+        cached = self._refs.get((task.task_id, app.app_hash, data))
         if cached is not None:
             return cached
         if not await self.node.fetch_blob(app.app_hash, MAX_BUNDLE_BYTES, (task.creator,)):
@@ -145,10 +147,9 @@ class AppTasks:
             self._warn_once(task.task_id, f"the task's layout is unusable: {exc}")
             return None
         bundle = self.node.storage.blobs.get(app.app_hash) or b""
-        data = resolve_data_path(self.home, self.joined[task.task_id])
         cache = str(self.node.storage.blobs.root.parent / "apps")
         ref = AppRef(task.task_id, app.app_hash, bundle, layout, dict(app.config), data, cache)
-        self._refs[(task.task_id, app.app_hash)] = ref
+        self._refs[(task.task_id, app.app_hash, data)] = ref
         return ref
 
     def on_failed(self, job: AppJob, outcome: TrainingFailed) -> None:
