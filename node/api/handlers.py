@@ -11,7 +11,6 @@ import hashlib
 from consensus.encoding import decode
 from consensus.errors import DecodeError
 from consensus.transactions import MAX_TRANSACTION_BYTES, SignedTransaction
-from node.api import render
 from node.api.admin import read_blocked_peers, render_blocked
 from node.api.blocking import PeerBlocking
 from node.api.body import read_tx_bytes
@@ -25,6 +24,21 @@ from node.api.errors import (
 from node.api.metrics import render_metrics
 from node.api.openapi import build_openapi
 from node.api.process_metrics import read_process_metrics
+from node.api.render import (
+    render_account,
+    render_block,
+    render_candidates,
+    render_contribution,
+    render_earned,
+    render_located_tx,
+    render_model,
+    render_params,
+    render_status,
+    render_task,
+    render_tasks,
+    render_validators,
+    to_json,
+)
 from node.api.request import METRICS_TYPE, Call, Response, json_response
 from node.chain.mempool import MempoolError
 from node.errors import StorageError
@@ -34,7 +48,7 @@ OCTET_TYPE = "application/octet-stream"
 
 
 async def get_status(call: Call) -> Response:
-    return json_response(render.render_status(call.view.get_status()))
+    return json_response(render_status(call.view.get_status()))
 
 
 async def get_latest_block(call: Call) -> Response:
@@ -52,7 +66,7 @@ def _block_at(call: Call, height: int) -> Response:
     finalized = call.view.get_finalized(height)
     if finalized is None:
         raise NotFoundError(f"no final block at height {height}")
-    return json_response(render.render_block(finalized))
+    return json_response(render_block(finalized))
 
 
 async def get_tx(call: Call) -> Response:
@@ -60,7 +74,7 @@ async def get_tx(call: Call) -> Response:
     found = call.view.find_transaction(tx_hash)
     if found is None:
         raise NotFoundError(f"transaction {tx_hash.hex()} is not in a final block")
-    return json_response(render.render_located_tx(*found))
+    return json_response(render_located_tx(*found))
 
 
 async def post_tx(call: Call) -> Response:
@@ -81,29 +95,29 @@ async def get_account(call: Call) -> Response:
     address: bytes = call.params["address"]
     account = state.get_account(address)
     next_nonce = call.view.get_next_nonce(address)
-    body = render.render_account(address, account, state.height, next_nonce)
+    body = render_account(address, account, state.height, next_nonce)
     index = find_chain_index(call.view)
     body["earned"] = None
     if index is not None:
         totals, proposed = index.get_sender_totals(address), index.count_blocks_proposed(address)
-        body["earned"] = render.render_earned(totals, proposed, state.params.block_reward)
+        body["earned"] = render_earned(totals, proposed, state.params.block_reward)
     return json_response(body)
 
 
 async def get_params(call: Call) -> Response:
-    return json_response(render.render_params(call.view.get_chain_state()))
+    return json_response(render_params(call.view.get_chain_state()))
 
 
 async def get_validators(call: Call) -> Response:
-    return json_response(render.render_validators(call.view.get_chain_state()))
+    return json_response(render_validators(call.view.get_chain_state()))
 
 
 async def get_candidates(call: Call) -> Response:
-    return json_response(render.render_candidates(call.view.get_chain_state()))
+    return json_response(render_candidates(call.view.get_chain_state()))
 
 
 async def get_tasks(call: Call) -> Response:
-    return json_response(render.render_tasks(call.view.get_chain_state()))
+    return json_response(render_tasks(call.view.get_chain_state()))
 
 
 async def get_task(call: Call) -> Response:
@@ -111,14 +125,14 @@ async def get_task(call: Call) -> Response:
     task = call.view.get_chain_state().tasks.get(task_id)
     if task is None:
         raise NotFoundError(f"no task {task_id}")
-    return json_response(render.render_task(task))
+    return json_response(render_task(task))
 
 
 async def get_models(call: Call) -> Response:
     task_id: int = call.params["task_id"]
     if task_id not in call.view.get_chain_state().tasks:
         raise NotFoundError(f"no task {task_id}")
-    models = [render.render_model(m) for m in call.view.get_models(task_id)]
+    models = [render_model(m) for m in call.view.get_models(task_id)]
     return json_response({"task_id": task_id, "models": models})
 
 
@@ -132,7 +146,7 @@ async def get_contributions(call: Call) -> Response:
         {
             "task_id": task_id,
             "version": version,
-            "contributions": [render.render_contribution(c) for c in rows],
+            "contributions": [render_contribution(c) for c in rows],
         }
     )
 
@@ -142,7 +156,7 @@ async def get_audit(call: Call) -> Response:
         report = await fetch_audit(call.view, call.params["task_id"], call.params["version"])
     except UnknownVersionError as exc:
         raise NotFoundError(str(exc)) from None
-    return json_response(render.to_json(report))
+    return json_response(to_json(report))
 
 
 async def get_blob(call: Call) -> Response:
