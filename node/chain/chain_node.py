@@ -16,7 +16,6 @@ from consensus.bft.events import EvidenceFound, ProposalMessage
 from consensus.bft.state import ConsensusState, new_consensus_state
 from consensus.block import Block, FinalizedBlock
 from consensus.crypto import KeyPair
-from consensus.encoding import encode
 from consensus.genesis import Genesis
 from consensus.ledger import get_ready_tasks, process_aggregations
 from consensus.messages import SignedVote
@@ -37,6 +36,7 @@ from node.chain.gossip import (
 from node.chain.hooks import MisbehaviourHooks
 from node.chain.mempool import Mempool, MempoolError
 from node.chain.payload_fetch import PayloadFetcher
+from node.chain.recent import RecentMessages
 from node.chain.signer import SIGNER_STATE_FILE, PersistentSigner
 from node.chain.sync import BlockSync
 from node.chain.task_model import check_transaction
@@ -134,7 +134,8 @@ class ChainNode:
             self.storage.blobs, self.storage.store, self.fetch_blob, self.driver.inbox
         )
         self.driver.listeners.append(self.aggregator.on_finalized)
-        self._recent: dict[bytes, SignedVote | ProposalMessage] = {}
+        self.recent = RecentMessages()
+        """What we signed at the newest height, for re-sending (bounded)."""
         self._local_txs: dict[bytes, SignedTransaction] = {}
         self._txs_resent_at = 0.0
         self._resends = 0
@@ -252,11 +253,11 @@ class ChainNode:
             logger.warning("publish on topic=%s failed: %s", kind.value, exc)
 
     async def publish_vote(self, vote: SignedVote) -> None:
-        self._recent[encode(vote.vote)] = vote
+        self.recent.add(vote)
         await self._publish(TopicKind.VOTES, vote)
 
     async def publish_proposal(self, message: ProposalMessage) -> None:
-        self._recent[message.block.hash] = message
+        self.recent.add(message)
         await self._publish(TopicKind.PROPOSALS, message)
 
     async def publish_evidence(self, evidence: EvidenceFound) -> None:
@@ -298,23 +299,9 @@ class ChainNode:
     async def _resend_consensus(self, height: int) -> None:
         """Re-send what we signed in the latest round of ``height`` (older rounds are moot)."""
         self._resends += 1
-        current: list[tuple[int, TopicKind, SignedVote | ProposalMessage]] = []
-        for key, message in list(self._recent.items()):
-            if isinstance(message, SignedVote):
-                kind, at = TopicKind.VOTES, (message.vote.height, message.vote.round)
-            else:
-                kind, at = (
-                    TopicKind.PROPOSALS,
-                    (message.block.height, message.signed.proposal.round),
-                )
-            if at[0] < height:
-                del self._recent[key]
-            else:
-                current.append((at[1], kind, message))
-        latest = max((round_ for round_, _, _ in current), default=0)
-        for round_, kind, message in current:
-            if round_ == latest:
-                await self._publish(kind, message, self._resends)
+        for message in self.recent.get_latest_round(height):
+            kind = TopicKind.VOTES if isinstance(message, SignedVote) else TopicKind.PROPOSALS
+            await self._publish(kind, message, self._resends)
 
     async def _resend_txs(self) -> None:
         self._txs_resent_at = trio.current_time()
