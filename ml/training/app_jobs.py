@@ -46,7 +46,12 @@ def run_app_job(job: AppTrainingJob | AppEvaluationJob) -> TrainingOutcome:
     except Exception as exc:  # reported to the node, which keeps following the chain
         return TrainingFailed(job.job_id, f"{type(exc).__name__}: {exc}", crashed=False)
     return TrainingDone(
-        job.job_id, job.model_version, update.delta, update.num_samples, update.metrics
+        job.job_id,
+        job.model_version,
+        update.delta,
+        update.num_samples,
+        update.metrics,
+        update.base_metrics,
     )
 
 

@@ -60,6 +60,7 @@ def train_app(
     torch.manual_seed(seed)
     module = build_app_model(app, config, layout)
     load_flat_state(module, layout, weights)
+    base = _evaluate(app, module, data.validation, config)
     module.train()
     if app.train is not None:
         app.train(module, data.train.source, dict(config), seed)
@@ -69,13 +70,14 @@ def train_app(
     if not np.isfinite(trained).all():
         raise TrainingError("training diverged (NaN or Inf weights)")
     delta = (trained - weights).astype(np.float32)
-    return LocalUpdate(delta, data.train.size, _evaluate(app, module, data.validation, config))
+    after = _evaluate(app, module, data.validation, config)
+    return LocalUpdate(delta, data.train.size, after, base)
 
 
 def evaluate_app(
     app: LoadedApp, layout: Layout, weights: Float32Array, part: DataPart, config: Mapping[str, Any]
 ) -> Metrics:
-    """Loss and accuracy of ``weights`` on a data part (the node's validation part)."""
+    """Loss, accuracy and size of ``weights`` on a data part (the node's validation part)."""
     module = build_app_model(app, config, layout)
     load_flat_state(module, layout, weights)
     return _evaluate(app, module, part, config)
@@ -94,7 +96,7 @@ def _evaluate(
         loss, accuracy = (float(v) for v in result)
     except (TypeError, ValueError):
         raise AppError("evaluate must return (loss, accuracy) or {'loss', 'accuracy'}") from None
-    return Metrics(loss, accuracy)
+    return Metrics(loss, accuracy, part.size)
 
 
 def train_default(
@@ -147,4 +149,4 @@ def evaluate_default(module: nn.Module, part: DataPart) -> Metrics:
             logits = _forward(module, x, y)
             total_loss += float(nn.functional.cross_entropy(logits, y, reduction="sum"))
             correct += int((logits.argmax(dim=1) == y).sum())
-    return Metrics(total_loss / part.size, correct / part.size)
+    return Metrics(total_loss / part.size, correct / part.size, part.size)

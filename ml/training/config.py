@@ -26,7 +26,8 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class Metrics:
-    """Mean cross-entropy and accuracy over a dataset."""
+    """Mean cross-entropy and accuracy over a dataset of ``samples`` samples (0: not counted)."""
 
     loss: float
     accuracy: float
+    samples: int = 0

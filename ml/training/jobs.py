@@ -23,17 +23,21 @@ class TrainingJob:
     shard: Dataset
     config: TrainConfig
     seed: int
+    validation: Dataset | None = None
+    """The node's validation data: the base version is measured on it before training."""
 
 
 @dataclass(frozen=True, eq=False)
 class TrainingDone:
-    """A finished job: the delta against the given weights, sample count, local metrics."""
+    """A finished job: the delta against the given weights, sample count, local metrics, and
+    the given weights' (the base version's) validation metrics when the job measured them."""
 
     job_id: int
     model_version: int
     delta: Float32Array
     num_samples: int
     metrics: Metrics
+    base_metrics: Metrics | None = None
 
 
 @dataclass(frozen=True, eq=False)

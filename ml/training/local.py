@@ -28,6 +28,8 @@ class LocalUpdate:
     delta: Float32Array
     num_samples: int
     metrics: Metrics
+    base_metrics: Metrics | None = None
+    """The given weights' metrics on the node's validation data, when it was given."""
 
 
 def configure_determinism() -> None:
@@ -44,14 +46,17 @@ def train_local(
     *,
     seed: int,
     model_version: int,
+    validation: Dataset | None = None,
 ) -> LocalUpdate:
-    """Train E epochs of mini-batch SGD from `weights` on `shard` and return the delta."""
+    """Train E epochs of mini-batch SGD from `weights` on `shard` and return the delta; with
+    `validation`, the given weights are measured on it first (federated evaluation)."""
     validate_weights(get_model_spec(model_id), weights)
     if len(shard) == 0 or seed < 0 or model_version < 0:
         raise TrainingError("need a non-empty shard, seed >= 0 and model_version >= 0")
     torch.manual_seed(seed)
     module = build_network(model_id)
     load_flat_weights(module, model_id, weights)
+    base = None if validation is None else _evaluate_module(module, validation)
     optimizer = torch.optim.SGD(module.parameters(), lr=config.lr, momentum=config.momentum)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, model_version])))
     x, y = torch.from_numpy(shard.x), torch.from_numpy(shard.y)
@@ -67,7 +72,7 @@ def train_local(
     if not np.isfinite(trained).all():
         raise TrainingError("training diverged (NaN or Inf weights)")
     delta = (trained - weights).astype(np.float32)
-    return LocalUpdate(delta, len(shard), _evaluate_module(module, shard))
+    return LocalUpdate(delta, len(shard), _evaluate_module(module, shard), base)
 
 
 def evaluate(model_id: str, weights: Float32Array, dataset: Dataset) -> Metrics:
@@ -86,4 +91,4 @@ def _evaluate_module(module: nn.Module, dataset: Dataset) -> Metrics:
         labels = torch.from_numpy(dataset.y)
         loss = float(nn.functional.cross_entropy(logits, labels))
         accuracy = float((logits.argmax(dim=1) == labels).double().mean())
-    return Metrics(loss, accuracy)
+    return Metrics(loss, accuracy, len(dataset))

@@ -48,11 +48,17 @@ def _run_job(job: WorkerJob) -> TrainingOutcome:
             job.config,
             seed=job.seed,
             model_version=job.model_version,
+            validation=job.validation,
         )
     except Exception as exc:  # reported to the node, which decides what to do
         return TrainingFailed(job.job_id, f"{type(exc).__name__}: {exc}", crashed=False)
     return TrainingDone(
-        job.job_id, job.model_version, update.delta, update.num_samples, update.metrics
+        job.job_id,
+        job.model_version,
+        update.delta,
+        update.num_samples,
+        update.metrics,
+        update.base_metrics,
     )
 
 

@@ -56,6 +56,8 @@ def test_digits_mlp_app_is_mlp_digits_bit_for_bit(tmp_path: Path) -> None:
     assert update.num_samples == len(SHARD)
     got = evaluate_app(app, probe.layout, weights, data.validation, config)
     assert got.accuracy == evaluate("mlp-digits", weights, DIGITS.test).accuracy
+    assert update.base_metrics == got  # the base version, measured before training
+    assert got.samples == len(DIGITS.test)
 
 
 DATASET_APP = """

@@ -76,3 +76,15 @@ def test_local_training_works_on_synthetic_data():
     update = train_local("logreg-digits", weights, data, CONFIG, seed=1, model_version=0)
     assert update.metrics.accuracy > 0.9
     assert evaluate("logreg-digits", weights, data).accuracy < 0.5
+
+
+def test_local_with_validation_measures_the_given_weights_first():
+    weights = init_weights("mlp-digits", 1)
+    update = train_local(
+        "mlp-digits", weights, SHARD, CONFIG, seed=4, model_version=2, validation=DATA.test
+    )
+    plain = train_local("mlp-digits", weights, SHARD, CONFIG, seed=4, model_version=2)
+    assert update.delta.tobytes() == plain.delta.tobytes()
+    assert update.base_metrics == evaluate("mlp-digits", weights, DATA.test)
+    assert update.base_metrics.samples == len(DATA.test)
+    assert plain.base_metrics is None
