@@ -1,28 +1,39 @@
-"""Cluster benchmark: time to 95% accuracy on a real 4-validator testnet against a bare
-in-process FedAvg loop with the same model, data, partition and local training, plus finality
-latency (proposal received to block final) at 4 and 21 validators. Writes JSON.
+"""Cluster benchmark: time to 95% accuracy on a real testnet against a bare in-process FedAvg
+loop with the same model, data, partition and local training, in one run; the per-version span
+breakdown (train, encode, submit to included, included to final, final to derived, derived to
+worker) read from the nodes' ``/metrics``; finality latency at 4 and 21 validators. Writes JSON.
+
+Two clocks for the cluster: ``seconds_to_target`` from the moment the node processes are
+started (process start, torch import, peers connecting included), and ``learning_seconds`` from
+the moment the first training job reached a worker, which is what the bare loop's clock
+measures (it too starts with data loaded and torch imported). The ratio uses the second.
 
     .venv/bin/python scripts/bench_cluster.py --out reports/bench_cluster.json
+    .venv/bin/python scripts/bench_cluster.py --validators 7 --partition dirichlet --big 0
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
+from consensus.params import ChainParams
 from ml.aggregation.round import aggregate_round
 from ml.aggregation.spec import spec_from_task
 from ml.codec.delta import CodecConfig, encode_delta
 from ml.data.datasets import load_digits_split
-from ml.data.partition import ShardSpec, compute_shard
+from ml.data.partition import Scheme, ShardSpec, compute_shard
 from ml.models import get_model_spec, init_weights
 from ml.training.config import TrainConfig
 from ml.training.local import configure_determinism, evaluate, train_local
+from node.chain.spans import SPANS
 from node.learning.settings import TrainingConfig
 from node.learning.trainer import compute_job_seed
 from node.ops.cluster_report import find_reached_version, get_models
@@ -40,8 +51,9 @@ def run_baseline(options: TestnetOptions, max_rounds: int = 200) -> dict[str, An
     spec = spec_from_task(task.model_id, task.aggregation, task.clip_norm, task.min_deltas)
     model = get_model_spec(task.model_id)
     data = load_digits_split()
+    scheme: Scheme = "dirichlet" if options.partition == "dirichlet" else "iid"
     shards = [
-        compute_shard(data.train, ShardSpec("iid", options.validators, i, 0, options.alpha))
+        compute_shard(data.train, ShardSpec(scheme, options.validators, i, 0, options.alpha))
         for i in range(options.validators)
     ]
     config = TrainConfig(options.local_epochs, options.batch_size, options.learning_rate)
@@ -70,66 +82,148 @@ def run_cluster(
 ) -> dict[str, Any]:
     manifest = create_testnet(workdir / f"net{options.validators}", options)
     cluster = Cluster.from_manifest(manifest)
-    started = time.monotonic()
-    reached, elapsed = None, None
+    started_unix = time.time()
+    reached, reached_unix = None, None
     try:
         cluster.start_all()
         cluster.wait_until_serving(120.0)
         serving = time.monotonic()
         while time.monotonic() - serving < seconds:
-            time.sleep(0.5)
+            time.sleep(0.2)
             if stop_at_target:
                 reached = find_reached_version(get_models(cluster.nodes[0]), TARGET)
                 if reached is not None:
-                    elapsed = time.monotonic() - started
+                    reached_unix = time.time()
                     break
         statuses = [n.get("/status") or {} for n in cluster.nodes]
+        metrics = [read_metrics(n.api_url) for n in cluster.nodes]
     finally:
         cluster.stop_all()
+    return summarize_cluster(
+        options, statuses, metrics, started_unix, reached=reached, reached_unix=reached_unix
+    )
+
+
+def summarize_cluster(
+    options: TestnetOptions,
+    statuses: list[dict[str, Any]],
+    metrics: list[dict[str, float]],
+    started_unix: float,
+    *,
+    reached: int | None,
+    reached_unix: float | None,
+) -> dict[str, Any]:
     p50s = [s["finality_p50_ms"] for s in statuses if s.get("finality_p50_ms") is not None]
     p99s = [s["finality_p99_ms"] for s in statuses if s.get("finality_p99_ms") is not None]
+    learning_began = [m[LEARNING_STARTED] for m in metrics if LEARNING_STARTED in m]
+    learning_seconds = None
+    if reached_unix is not None and learning_began:
+        learning_seconds = reached_unix - min(learning_began)
+    heights = [s.get("height") for s in statuses]
     return {
         "validators": options.validators,
-        "seconds_to_target": elapsed,
+        "partition": options.partition,
+        "seconds_to_target": None if reached_unix is None else reached_unix - started_unix,
+        "learning_seconds": learning_seconds,
         "reached_version": reached,
-        "heights": [s.get("height") for s in statuses],
+        "heights": heights,
+        "blocks_per_version": compute_blocks_per_version(heights, reached),
         "finality_p50_ms": statistics.median(p50s) if p50s else None,
         "finality_p99_ms": statistics.median(p99s) if p99s else None,
+        "spans_mean_ms": summarize_spans(metrics),
     }
+
+
+LEARNING_STARTED = "deltachain_learning_started_timestamp_seconds"
+_SPAN_SAMPLE = re.compile(r'deltachain_span_seconds_(sum|count)\{span="(\w+)"\} (\S+)')
+
+
+def read_metrics(api_url: str) -> dict[str, float]:
+    """The span sums and counts (``sum:NAME``, ``count:NAME``) and when learning began."""
+    try:
+        with urllib.request.urlopen(f"{api_url}/metrics", timeout=5) as reply:
+            text = reply.read().decode()
+    except OSError:
+        return {}
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        match = _SPAN_SAMPLE.fullmatch(line)
+        if match:
+            found[f"{match[1]}:{match[2]}"] = float(match[3])
+        elif line.startswith(LEARNING_STARTED + " "):
+            found[LEARNING_STARTED] = float(line.split()[1])
+    return found
+
+
+def summarize_spans(metrics: list[dict[str, float]]) -> dict[str, float | None]:
+    """Mean milliseconds per span over every node's observations."""
+    summary: dict[str, float | None] = {}
+    for span in SPANS:
+        total = sum(m.get(f"sum:{span}", 0.0) for m in metrics)
+        count = sum(m.get(f"count:{span}", 0.0) for m in metrics)
+        summary[span] = round(1000 * total / count, 1) if count else None
+    return summary
+
+
+def compute_blocks_per_version(heights: list[Any], reached: int | None) -> float | None:
+    known = [h for h in heights if isinstance(h, int)]
+    if not reached or not known:
+        return None
+    return round(max(known) / reached, 2)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("reports/bench_cluster.json"))
+    parser.add_argument("--validators", type=int, default=4, help="validators that train")
+    parser.add_argument("--partition", choices=("iid", "dirichlet"), default="iid")
+    parser.add_argument("--alpha", type=float, default=0.5, help="Dirichlet concentration")
+    parser.add_argument("--worker-nice", type=int, default=10, help="training worker nice")
     parser.add_argument("--big", type=int, default=21, help="validators of the finality-only run")
     parser.add_argument("--big-seconds", type=float, default=90.0)
     args = parser.parse_args()
-    small = TestnetOptions(validators=4, local_epochs=2, p2p_base_port=27_400, api_base_port=8_900)
-    big = TestnetOptions(
-        validators=args.big,
-        training=False,
-        p2p_base_port=27_500,
-        api_base_port=9_000,
-        params=load_preset("testnet"),
+    small = TestnetOptions(
+        validators=args.validators,
+        local_epochs=2,
+        partition=args.partition,
+        alpha=args.alpha,
+        worker_nice=args.worker_nice,
+        p2p_base_port=27_400,
+        api_base_port=8_900,
+        params=ChainParams(max_validators=max(4, args.validators)),
     )
     baseline = run_baseline(small)
     with tempfile.TemporaryDirectory() as tmp:
-        cluster4 = run_cluster(small, Path(tmp), 600.0, stop_at_target=True)
-        cluster_big = run_cluster(big, Path(tmp), args.big_seconds, stop_at_target=False)
-    ratio = None
-    if baseline["seconds"] and cluster4["seconds_to_target"]:
-        ratio = cluster4["seconds_to_target"] / baseline["seconds"]
-    result = {
-        "target_accuracy": TARGET,
-        "baseline_in_process": baseline,
-        "cluster_4": cluster4,
-        f"cluster_{args.big}_consensus_only": cluster_big,
-        "time_to_target_ratio": ratio,
-        "targets": {"ratio": 1.25, "finality_p50_ms_4": 250, f"finality_p50_ms_{args.big}": 1000},
-    }
+        cluster = run_cluster(small, Path(tmp), 600.0, stop_at_target=True)
+        result: dict[str, Any] = {
+            "target_accuracy": TARGET,
+            "baseline_in_process": baseline,
+            f"cluster_{args.validators}": cluster,
+            "time_to_target_ratio": compute_ratio(cluster["learning_seconds"], baseline),
+            "time_to_target_ratio_from_process_start": compute_ratio(
+                cluster["seconds_to_target"], baseline
+            ),
+            "targets": {"ratio": 3.0, "finality_p50_ms_4": 250, "finality_p50_ms_21": 1000},
+        }
+        if args.big:
+            big = TestnetOptions(
+                validators=args.big,
+                training=False,
+                p2p_base_port=27_500,
+                api_base_port=9_000,
+                params=load_preset("testnet"),
+            )
+            key = f"cluster_{args.big}_consensus_only"
+            result[key] = run_cluster(big, Path(tmp), args.big_seconds, stop_at_target=False)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(json.dumps(result, indent=2))
+
+
+def compute_ratio(seconds: float | None, baseline: dict[str, Any]) -> float | None:
+    if not seconds or not baseline["seconds"]:
+        return None
+    return round(seconds / float(baseline["seconds"]), 2)
 
 
 if __name__ == "__main__":

@@ -389,6 +389,7 @@ class ChainNode:
         }
         backed_off = self.payloads.memory.count_backed_off(trio.current_time())
         metrics.update(self.payloads.stats.get_metrics(backed_off))
+        metrics.update(self.driver.timeline.get_samples())
         if isinstance(self.network, PeerMetricsSource):  # scores, rejections, bans by peer
             metrics.update(self.network.get_peer_metrics())
         if self.misbehaviour is not None:  # what a Byzantine role did on purpose, by kind

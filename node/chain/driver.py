@@ -40,6 +40,7 @@ from node.chain.hooks import MisbehaviourHooks
 from node.chain.inputs import DriverInput, decode_input, encode_input
 from node.chain.mempool import Mempool
 from node.chain.signer import PersistentSigner
+from node.chain.spans import DeltaTimeline, SpanHistograms
 from node.errors import DoubleSignError
 from node.storage.chain_store import ChainStore
 from node.storage.wal import WriteAheadLog, read_records
@@ -101,10 +102,13 @@ class Driver:
     stats: DriverStats = field(default_factory=DriverStats)
     misbehaviour: MisbehaviourHooks | None = None
     """A Byzantine role's hooks (``node.byzantine``, test networks only); None when honest."""
+    timeline: DeltaTimeline = field(default_factory=lambda: DeltaTimeline(SpanHistograms()))
+    """Span timestamps of the learning loop (proposal, final, derived are seen here)."""
 
     def __post_init__(self) -> None:
         self._send_channel, self._receive = trio.open_memory_channel[DriverInput](1024)
         self._proposal_seen_ms: dict[int, int] = {}
+        self._ready_since_s: dict[int, float] = {}
         self.chain_changed = trio.Event()
         """Set (and replaced) whenever the final chain state changes: a block or aggregations."""
 
@@ -139,7 +143,7 @@ class Driver:
             self.wal.append(encode_input(item))
         self.stats.inputs += 1
         if isinstance(item, ProposalMessage):
-            self._proposal_seen_ms.setdefault(item.block.height, self.now_ms())
+            self._note_proposal(item)
         chain_before = self.state.chain
         try:
             self.state, effects = HANDLERS[type(item)](self.state, item, self.now_ms())
@@ -152,9 +156,26 @@ class Driver:
             if isinstance(item, AggregationsDone):
                 self.store.save_state(self.state.chain)  # the snapshot now has the new models
                 self.mempool.update(self.state.chain, ())  # re-check against the new versions
+                self._note_derived(item)
             self.chain_changed.set()
             self.chain_changed = trio.Event()
         return effects
+
+    def _note_proposal(self, message: ProposalMessage) -> None:
+        height = message.block.height
+        if height not in self._proposal_seen_ms:
+            self._proposal_seen_ms[height] = self.now_ms()
+            self.timeline.on_proposal((tx.hash for tx in message.block.txs), trio.current_time())
+
+    def _note_derived(self, done: AggregationsDone) -> None:
+        now_s = trio.current_time()
+        ready_since = self._ready_since_s.pop(done.height, None)
+        if ready_since is not None:
+            self.timeline.spans.observe("final_to_derived", now_s - ready_since)
+        for result in done.results:
+            task = self.state.chain.tasks.get(result.task_id)
+            if task is not None:
+                self.timeline.on_derived(result.task_id, task.version, now_s)
 
     async def _carry_out_all(self, effects: tuple[Effect, ...]) -> None:
         pending: deque[DriverInput] = deque()
@@ -242,6 +263,9 @@ class Driver:
         for stale in [h for h in self._proposal_seen_ms if h < height]:
             del self._proposal_seen_ms[stale]
         self.mempool.update(effect.state, [tx.hash for tx in finalized.block.txs])
+        self.timeline.on_final((tx.hash for tx in finalized.block.txs), trio.current_time())
+        if effect.ready_tasks:
+            self._ready_since_s = {height: trio.current_time()}
         self.wal.reset()
         self.stats.finalized += 1
         for listener in self.listeners:

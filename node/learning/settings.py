@@ -24,3 +24,6 @@ class TrainingConfig:
     attack: str = ""
     evaluate: bool = True
     """Measure each model version's accuracy on the fixed test split (local, advisory)."""
+    worker_nice: int = 10
+    """Nice increment of the training worker process (0 to 19): higher yields the CPU to the
+    node's consensus and gossip sooner; 0 trains at the node's own priority."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass, field
 
 import trio
@@ -92,7 +93,7 @@ class Trainer:
         self.codec = codec or CodecConfig()
         self.stats = TrainerStats()
         self.apps = apps
-        self._worker = TrainingWorker()
+        self._worker = TrainingWorker(self.config.worker_nice)
         self._trained_version = -1
         self._evaluated_version = -1
 
@@ -182,10 +183,22 @@ class Trainer:
         # Sending blocks until the worker reads, and a worker that is still importing torch
         # reads nothing for seconds: a thread sends, so the event loop never waits on it.
         await trio.to_thread.run_sync(self._worker.submit, job)
+        handed_over = trio.current_time()
+        is_training = isinstance(job, TrainingJob | AppTrainingJob)
+        if is_training:
+            task_id = job.app.task_id if isinstance(job, AppTrainingJob) else self.task_id
+            timeline = self.node.driver.timeline
+            timeline.on_handed_to_worker(task_id, job.model_version, handed_over)
+            if timeline.first_job_unix_s is None:
+                timeline.first_job_unix_s = time.time()
         while True:
             await trio.lowlevel.wait_readable(self._worker.fileno())
             outcome = self._worker.poll_result()
             if outcome is not None:
+                if is_training:
+                    self.node.driver.timeline.spans.observe(
+                        "train", trio.current_time() - handed_over
+                    )
                 return outcome
 
     async def _handle(self, job: WorkerJob, outcome: TrainingOutcome) -> None:
@@ -241,7 +254,7 @@ class Trainer:
         self.stats.worker_restarts += 1
         await trio.to_thread.run_sync(self._worker.close)  # joins the old process (up to 5 s)
         await trio.sleep(WORKER_RESTART_S)
-        self._worker = TrainingWorker()
+        self._worker = TrainingWorker(self.config.worker_nice)
         self._worker.start()
 
     async def submit_delta(self, job: TrainingJob, done: TrainingDone) -> None:
@@ -254,6 +267,8 @@ class Trainer:
     ) -> None:
         """Encode the delta for ``layout`` (its model id names it), store it as a blob and
         announce it in a signed ModelDelta for ``task_id``."""
+        started = trio.current_time()
+        timeline = self.node.driver.timeline
         delta = self._apply_attack(done.delta, version, task_id)
         payload = encode_delta(delta, layout.model_id, layout.shapes, self.codec)
         payload_hash = self.node.storage.blobs.put(payload)
@@ -261,10 +276,12 @@ class Trainer:
         body = ModelDelta(task_id, version, payload_hash, len(payload), done.num_samples)
         nonce = self.node.mempool.get_next_nonce(self.key.address)
         tx = Transaction(state.chain_id, self.key.address, nonce, state.params.min_fee, body)
+        signed = SignedTransaction(tx, self.key.sign(tx.sign_bytes()))
+        now = trio.current_time()
+        timeline.spans.observe("encode", now - started)
+        timeline.on_submitted(signed.hash, now)
         try:
-            await self.node.submit_transaction(
-                SignedTransaction(tx, self.key.sign(tx.sign_bytes()))
-            )
+            await self.node.submit_transaction(signed)
         except MempoolError as exc:
             logger.info("delta for task=%d version=%d not admitted: %s", task_id, version, exc)
             return

@@ -146,6 +146,8 @@ def _validate_training(training: TrainingConfig) -> None:
         raise ConfigError(f"training.learning_rate must be a positive number, got {rate}")
     if not (math.isfinite(training.alpha) and training.alpha > 0):
         raise ConfigError(f"training.alpha must be a positive number, got {training.alpha}")
+    if not 0 <= training.worker_nice <= 19:
+        raise ConfigError(f"training.worker_nice must be in [0, 19], got {training.worker_nice}")
     if not 0 <= training.seed < 2**32:
         raise ConfigError(f"training.seed must be in [0, 2**32), got {training.seed}")
     if training.attack not in ATTACKS:

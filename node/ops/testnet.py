@@ -70,6 +70,7 @@ class TestnetOptions:
     local_epochs: int = 2
     learning_rate: float = 0.1
     batch_size: int = 32
+    worker_nice: int = 10
     stake: int = 1_000_000
     balance: int = 1_000_000_000
     seed: int | None = None
@@ -217,5 +218,6 @@ def _node_config(options: TestnetOptions, home: Path, index: int, addrs: list[st
             local_epochs=options.local_epochs,
             batch_size=options.batch_size,
             learning_rate=options.learning_rate,
+            worker_nice=options.worker_nice,
         ),
     )
