@@ -6,7 +6,7 @@ task's rule and step the global model. Pure: same inputs, same output bytes, on 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,10 +58,17 @@ class _Valid:
 
 
 def aggregate_round(
-    spec: AggregationSpec, global_weights: Float32Array, deltas: Sequence[DeltaEntry]
+    spec: AggregationSpec,
+    global_weights: Float32Array,
+    deltas: Sequence[DeltaEntry],
+    staleness: Mapping[TxHash, int] | None = None,
 ) -> AggregationResult:
-    """Apply `spec`'s rule to `deltas` (tx hash, encoded delta, sample count) of one block.
+    """Apply `spec`'s rule to `deltas` (tx hash, encoded delta, sample count) pending for the
+    next version (buffered across blocks, FedBuff-style).
 
+    `staleness` gives, by tx hash, how many versions older than `global_weights` the model a
+    delta was trained on (absent: 0); each clipped delta is scaled by the spec's staleness
+    weight before the rule sees it, so a stale delta counts less but still counts.
     Raises InsufficientDeltasError when fewer than `spec.required_deltas` pass the checks, and
     WeightsError when `global_weights` do not fit the model (the caller's own state).
     """
@@ -71,6 +78,8 @@ def aggregate_round(
     if len(valid) < spec.required_deltas:
         raise InsufficientDeltasError(len(valid), spec.required_deltas)
     rows, clipped = _stack_clipped(valid, spec.clip_norm)
+    if staleness:
+        _weigh_by_staleness(spec, rows, [staleness.get(v.tx_hash, 0) for v in valid])
     counts = np.asarray([v.num_samples for v in valid], dtype=np.int64)
     outcome = _apply_rule(spec, rows, counts)
     step = global_weights.astype(np.float64) + spec.server_lr * outcome.aggregate
@@ -120,6 +129,12 @@ def _stack_clipped(valid: list[_Valid], clip_norm: float) -> tuple[Float64Array,
         if was_clipped:
             clipped.append(index)
     return rows, clipped
+
+
+def _weigh_by_staleness(spec: AggregationSpec, rows: Float64Array, ages: list[int]) -> None:
+    for index, age in enumerate(ages):
+        if age:
+            rows[index] *= spec.get_staleness_weight(age)
 
 
 def _apply_rule(spec: AggregationSpec, rows: Float64Array, counts: IntArray) -> RuleOutcome:

@@ -19,6 +19,9 @@ RuleName = Literal["fedavg", "median", "trimmed_mean", "krum", "multi_krum"]
 RULES: tuple[str, ...] = get_args(RuleName)
 SpecValue = str | int | float
 _COMMON = ("model_id", "rule", "clip_norm", "min_deltas", "server_lr")
+_OPTIONAL = ("staleness_exponent",)
+"""Common parameters named in the dict form only when they differ from their default."""
+MAX_STALENESS_EXPONENT = 10.0
 _RULE_PARAMS: dict[str, tuple[str, ...]] = {
     "fedavg": (),
     "median": (),
@@ -34,8 +37,10 @@ class AggregationSpec:
     """Model, rule and rule parameters, clipping bound, minimum deltas, server step size.
 
     f: Byzantine deltas Krum tolerates; m: deltas Multi-Krum averages; beta: fraction trimmed
-    from each end by the trimmed mean. ``layout`` is the model's parameter layout when the
-    task names it (a learning app's task); otherwise ``model_id`` is a catalog model.
+    from each end by the trimmed mean. ``staleness_exponent`` a: a delta trained on a model
+    ``s`` versions old counts with weight 1/(1+s)^a (FedBuff's polynomial staleness weight;
+    0, the default, is the constant weight 1). ``layout`` is the model's parameter layout when
+    the task names it (a learning app's task); otherwise ``model_id`` is a catalog model.
     """
 
     model_id: str
@@ -46,6 +51,7 @@ class AggregationSpec:
     f: int = 0
     m: int = 1
     beta: float = 0.0
+    staleness_exponent: float = 0.0
     layout: Layout | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -64,6 +70,10 @@ class AggregationSpec:
             raise SpecError("min_deltas and m must be >= 1 and f >= 0")
         if not 0.0 <= self.beta < 0.5:
             raise SpecError(f"beta must be in [0, 0.5), got {self.beta}")
+        exponent = self.staleness_exponent
+        if not (math.isfinite(exponent) and 0.0 <= exponent <= MAX_STALENESS_EXPONENT):
+            limit = MAX_STALENESS_EXPONENT
+            raise SpecError(f"staleness_exponent must be in [0, {limit}], got {exponent}")
         for name, default in _DEFAULTS.items():
             if name not in _RULE_PARAMS[self.rule] and getattr(self, name) != default:
                 raise SpecError(f"rule {self.rule} takes no parameter {name}")
@@ -91,10 +101,21 @@ class AggregationSpec:
             return max(self.min_deltas, 2 * self.f + 3, self.m)
         return self.min_deltas
 
+    def get_staleness_weight(self, staleness: int) -> float:
+        """The weight of a delta trained on a model ``staleness`` versions older than the one
+        it is aggregated into: 1/(1+s)^a (1 for a fresh delta, or with a = 0)."""
+        if staleness < 0:
+            raise SpecError(f"staleness must be >= 0, got {staleness}")
+        return float((1.0 + staleness) ** -self.staleness_exponent)
+
     def to_dict(self) -> dict[str, SpecValue]:
-        """The canonical plain-dict form (only the rule's own parameters)."""
-        names = _COMMON + _RULE_PARAMS[self.rule]
+        """The canonical plain-dict form (only the rule's own parameters, and the optional
+        common ones that differ from their default)."""
+        names = _COMMON + _RULE_PARAMS[self.rule] + self.get_optional_names()
         return {name: cast(SpecValue, getattr(self, name)) for name in names}
+
+    def get_optional_names(self) -> tuple[str, ...]:
+        return tuple(name for name in _OPTIONAL if getattr(self, name) != 0.0)
 
     @staticmethod
     def from_dict(raw: object, layout: Layout | None = None) -> AggregationSpec:
@@ -104,7 +125,7 @@ class AggregationSpec:
         rule = raw.get("rule")
         if not isinstance(rule, str) or rule not in _RULE_PARAMS:
             raise SpecError(f"unknown rule {rule!r}; known: {RULES}")
-        allowed = set(_COMMON + _RULE_PARAMS[rule])
+        allowed = set(_COMMON + _OPTIONAL + _RULE_PARAMS[rule])
         if set(raw) - allowed or "model_id" not in raw or "clip_norm" not in raw:
             raise SpecError(f"spec keys {sorted(map(str, raw))}, allowed {sorted(allowed)}")
         return AggregationSpec(
@@ -116,6 +137,7 @@ class AggregationSpec:
             f=_get_int(raw, "f", 0),
             m=_get_int(raw, "m", 1),
             beta=_get_float(raw, "beta", 0.0),
+            staleness_exponent=_get_float(raw, "staleness_exponent", 0.0),
             layout=layout,
         )
 
@@ -137,9 +159,11 @@ def spec_from_task(
 
 
 def compute_rule_dict(spec: AggregationSpec) -> dict[str, SpecValue]:
-    """The task's `aggregation` map for `spec`: the rule, its parameters, server_lr if not 1."""
+    """The task's `aggregation` map for `spec`: the rule, its parameters, server_lr if not 1,
+    the staleness exponent if not 0."""
     full = spec.to_dict()
     keep = ("rule", *_RULE_PARAMS[spec.rule]) + (("server_lr",) if spec.server_lr != 1.0 else ())
+    keep += spec.get_optional_names()
     return {key: full[key] for key in keep}
 
 

@@ -191,12 +191,18 @@ def compute_aggregation(
     spec = task.spec
     try:
         rule = compute_task_rule(spec)
-        return aggregate_round(rule, weights, sorted(entries))
+        return aggregate_round(rule, weights, sorted(entries), get_staleness(task))
     except InsufficientDeltasError:
         return None
     except MlError as exc:  # an unusable rule or model: deterministic on every node
         logger.warning("task=%d cannot aggregate: %s", task.task_id, exc)
         return None
+
+
+def get_staleness(task: Task) -> dict[bytes, int]:
+    """How many versions behind the task's current model each pending delta was trained
+    (within ``max_staleness``: the ledger admits nothing older)."""
+    return {d.tx_hash: task.version - d.base_version for d in task.pending}
 
 
 def compute_rewards(task: Task, accepted: tuple[bytes, ...]) -> dict[bytes, int]:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import trio
 
@@ -275,6 +276,8 @@ class ReplayInputs:
     base_weights: Float32Array
     entries: tuple[tuple[bytes, bytes, int], ...]
     """(tx hash, payload, samples) of every delta the aggregation considered."""
+    staleness: Mapping[bytes, int] = field(default_factory=dict)
+    """Versions between each delta's base and the aggregated version's base."""
 
 
 async def fetch_audit(view: NodeView, task_id: int, version: int) -> AuditReport:
@@ -306,7 +309,7 @@ def load_replay_inputs(view: NodeView, task: Task, version: int) -> ReplayInputs
     base = _get_blob(view, base_hash) if base_hash is not None else None
     if base is None:
         return None
-    entries = []
+    entries, staleness = [], {}
     for row in view.get_contributions(task.task_id, version):
         found = _find_transaction(view, row.tx_hash)
         body = found[1].tx.body if found is not None else None
@@ -314,8 +317,9 @@ def load_replay_inputs(view: NodeView, task: Task, version: int) -> ReplayInputs
         if payload is None or not isinstance(body, ModelDelta):
             return None
         entries.append((row.tx_hash, payload, body.num_samples))
+        staleness[row.tx_hash] = version - 1 - body.base_version
     try:
-        return ReplayInputs(task, decode_weights(base), tuple(entries))
+        return ReplayInputs(task, decode_weights(base), tuple(entries), staleness)
     except MlError:
         return None
 
@@ -341,7 +345,8 @@ def replay_aggregation(inputs: ReplayInputs) -> tuple[bytes, tuple[bytes, ...]]:
     spec = inputs.task.spec
     try:
         rule = compute_task_rule(spec)
-        result = aggregate_round(rule, inputs.base_weights, sorted(inputs.entries))
+        entries = sorted(inputs.entries)
+        result = aggregate_round(rule, inputs.base_weights, entries, inputs.staleness)
     except MlError:  # too few valid deltas, or an unusable rule: the weights are kept
         return compute_model_hash(inputs.base_weights), ()
     return result.model_hash, result.accepted
