@@ -40,6 +40,8 @@ class Outcome:
     rewards: dict[bytes, int]
     """Reward by sender address for the accepted deltas."""
     accepted_deltas: tuple[Float32Array, ...]
+    accepted_by_sender: dict[bytes, int]
+    """How many of each sender's deltas were accepted (a sender may have several pending)."""
 
 
 class Learning:
@@ -90,18 +92,21 @@ class Learning:
             entries.append((delta.tx_hash, payload, delta.num_samples))
         result = compute_aggregation(task, weights, entries)
         if result is None:
-            return Outcome(TaskAggregation(task.task_id, (), task.model_hash), {}, ())
+            return Outcome(TaskAggregation(task.task_id, (), task.model_hash), {}, (), {})
         self.weights[result.model_hash] = result.new_weights
         rewards = compute_rewards(task, result.accepted)
         senders = {d.tx_hash: d.sender for d in task.pending}
         by_sender: dict[bytes, int] = {}
-        for tx_hash, reward in rewards.items():
-            by_sender[senders[tx_hash]] = by_sender.get(senders[tx_hash], 0) + reward
+        counts: dict[bytes, int] = {}
+        for tx_hash in result.accepted:
+            sender = senders[tx_hash]
+            by_sender[sender] = by_sender.get(sender, 0) + rewards[tx_hash]
+            counts[sender] = counts.get(sender, 0) + 1
         payloads = {tx: p for tx, p, _ in entries}
         accepted = tuple(decode_delta(payloads[tx]).values for tx in result.accepted)
         self.accepted_by_model.setdefault(result.model_hash, accepted)
         aggregation = TaskAggregation(task.task_id, result.accepted, result.model_hash)
-        return Outcome(aggregation, by_sender, accepted)
+        return Outcome(aggregation, by_sender, accepted, counts)
 
     def get_accuracy(self, model_hash: bytes) -> float:
         """Test accuracy of a model, measured once."""
