@@ -23,7 +23,7 @@ from consensus.primitives import (
     Height,
     NameField,
 )
-from consensus.transactions import CreateTask
+from consensus.transactions import LOSS_SCALE, CreateTask
 from consensus.validators import ValidatorSet
 
 
@@ -76,8 +76,32 @@ class PendingDelta:
 
 
 @dataclass(frozen=True)
+class VersionEvaluation:
+    """The federated evaluation of one model version: the sums over every delta's report
+    for that base version (``loss_sum`` is the sum of samples times loss in millionths,
+    saturating at the U64 limit)."""
+
+    version: U64
+    reports: U64 = 0
+    samples: U64 = 0
+    correct: U64 = 0
+    loss_sum: U64 = 0
+
+    @property
+    def accuracy(self) -> float:
+        """The sample-weighted mean accuracy of the reports."""
+        return self.correct / self.samples if self.samples else 0.0
+
+    @property
+    def loss(self) -> float:
+        """The sample-weighted mean loss of the reports."""
+        return self.loss_sum / self.samples / LOSS_SCALE if self.samples else 0.0
+
+
+@dataclass(frozen=True)
 class Task:
-    """A training task's rules and its progress: model version, model hash, pool, pending."""
+    """A training task's rules and its progress: model version, model hash, pool, pending,
+    and the federated evaluation of its recent versions (oldest first)."""
 
     task_id: U64
     creator: AddressField
@@ -86,6 +110,11 @@ class Task:
     model_hash: HashField = ZERO_HASH
     pool: U64 = 0
     pending: tuple[PendingDelta, ...] = ()
+    evaluations: tuple[VersionEvaluation, ...] = ()
+
+    def get_evaluation(self, version: int) -> VersionEvaluation | None:
+        """The federated evaluation of ``version``, if the chain still keeps one."""
+        return next((e for e in self.evaluations if e.version == version), None)
 
     def is_ready(self) -> bool:
         """Whether enough deltas are pending for the next aggregation."""

@@ -31,6 +31,9 @@ MAX_TASK_CONFIG_ENTRIES: Final = 64
 MAX_LAYOUT_TENSORS: Final = 1024
 MAX_TENSOR_NAME: Final = 128
 MAX_TENSOR_DIMS: Final = 8
+MAX_EVAL_SAMPLES: Final = 2**32 - 1
+MAX_EVAL_LOSS_MICRO: Final = 2**32 - 1
+LOSS_SCALE: Final = 1_000_000
 
 RuleValue = int | float | str
 ConfigValue = bool | int | float | str
@@ -132,8 +135,27 @@ class CreateTask:
 
 
 @dataclass(frozen=True)
+class Evaluation:
+    """The sender's validation result for a delta's base version, on its own data.
+
+    Integers, so that every node sums reports the same way: ``samples`` validation samples,
+    ``correct`` of them classified right (accuracy = correct / samples) and the mean loss in
+    millionths (``loss_micro``, at most :data:`MAX_EVAL_LOSS_MICRO`: a larger loss is sent as
+    that). The figures are the sender's word, signed like the delta.
+    """
+
+    samples: U64
+    correct: U64
+    loss_micro: U64
+
+
+@dataclass(frozen=True)
 class ModelDelta:
-    """Announce a model delta for ``task_id`` trained from ``base_version``; payload by hash."""
+    """Announce a model delta for ``task_id`` trained from ``base_version``; payload by hash.
+
+    ``evaluation`` is the sender's validation result for ``base_version`` (federated
+    evaluation: the chain's accuracy of a version is the sample-weighted mean of the reports).
+    """
 
     TAG: ClassVar[int] = 8
     task_id: U64
@@ -141,6 +163,7 @@ class ModelDelta:
     payload_hash: HashField
     payload_size: U64
     num_samples: U64
+    evaluation: Evaluation | None = None
 
 
 TxBody = (

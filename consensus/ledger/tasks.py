@@ -13,6 +13,7 @@ from consensus.bft.events import TaskAggregation
 from consensus.errors import InvalidTransactionError
 from consensus.ledger.accounts import Updates, credit, get_updated
 from consensus.ledger.errors import InvalidAggregationError
+from consensus.ledger.evaluation import record_evaluation, validate_evaluation
 from consensus.ledger.task_app import validate_task_app
 from consensus.primitives import Address, TaskId
 from consensus.state import Account, ChainState, PendingDelta, Task
@@ -68,6 +69,8 @@ def validate_delta(task: Task, body: ModelDelta) -> None:
         raise InvalidTransactionError(f"payload size {body.payload_size} out of range")
     if body.num_samples <= 0:
         raise InvalidTransactionError("a delta must be trained on at least one sample")
+    if body.evaluation is not None:
+        validate_evaluation(body.evaluation)
 
 
 def apply_model_delta(
@@ -87,6 +90,8 @@ def apply_model_delta(
         num_samples=body.num_samples,
     )
     updated = dataclasses.replace(task, pending=(*task.pending, pending))
+    if body.evaluation is not None:
+        updated = record_evaluation(updated, body.base_version, body.evaluation)
     new_state = dataclasses.replace(state, tasks={**state.tasks, task.task_id: updated})
     return new_state, {stx.tx.sender: payer}
 

@@ -130,9 +130,12 @@ async def get_task(call: Call) -> Response:
 
 async def get_models(call: Call) -> Response:
     task_id: int = call.params["task_id"]
-    if task_id not in call.view.get_chain_state().tasks:
+    task = call.view.get_chain_state().tasks.get(task_id)
+    if task is None:
         raise NotFoundError(f"no task {task_id}")
-    models = [render_model(m) for m in call.view.get_models(task_id)]
+    models = [
+        render_model(m, task.get_evaluation(m.version)) for m in call.view.get_models(task_id)
+    ]
     return json_response({"task_id": task_id, "models": models})
 
 

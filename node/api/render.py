@@ -14,7 +14,7 @@ from typing import Any
 
 from consensus.block import FinalizedBlock
 from consensus.ledger import compute_backing
-from consensus.state import Account, Candidate, ChainState, Task
+from consensus.state import Account, Candidate, ChainState, Task, VersionEvaluation
 from consensus.transactions import SignedTransaction
 from consensus.validators import Validator
 from node.chain.view import StatusReport
@@ -176,6 +176,24 @@ def render_task(task: Task) -> Json:
         "model_hash": task.model_hash.hex(),
         "pool": task.pool,
         "pending": len(task.pending),
+        "network_accuracy": get_network_accuracy(task),
+        "evaluations": [render_evaluation(e) for e in task.evaluations],
+    }
+
+
+def get_network_accuracy(task: Task) -> float | None:
+    """The sample-weighted accuracy the nodes reported for the newest version with reports."""
+    return task.evaluations[-1].accuracy if task.evaluations else None
+
+
+def render_evaluation(evaluation: VersionEvaluation) -> Json:
+    """One version's federated evaluation: its reports, their samples, accuracy and loss."""
+    return {
+        "version": evaluation.version,
+        "reports": evaluation.reports,
+        "samples": evaluation.samples,
+        "accuracy": evaluation.accuracy if evaluation.samples else None,
+        "loss": evaluation.loss if evaluation.samples else None,
     }
 
 
@@ -186,13 +204,19 @@ def render_tasks(state: ChainState) -> Json:
     }
 
 
-def render_model(record: ModelRecord) -> Json:
+def render_model(record: ModelRecord, evaluation: VersionEvaluation | None = None) -> Json:
+    """A model version: ``accuracy`` is this node's own measurement, ``network_accuracy`` the
+    chain's sample-weighted mean of the reports for it (null once the chain no longer keeps
+    that version's evaluation, or before any delta reported on it)."""
     accuracy = record.accuracy
+    measured = evaluation is not None and evaluation.samples > 0
     return {
         "version": record.version,
         "model_hash": record.model_hash.hex(),
         "height": record.height,
         "accuracy": accuracy if accuracy is not None and math.isfinite(accuracy) else None,
+        "network_accuracy": evaluation.accuracy if evaluation and measured else None,
+        "reports": evaluation.reports if evaluation else 0,
     }
 
 

@@ -105,9 +105,27 @@ SCHEMAS: dict[str, Schema] = {
         task_id=U64, creator=HEX32,
         spec={"type": "object", "description": "The CreateTask fields the task was opened with"},
         version=U64, model_hash=HEX32, pool=U64, pending=U64,
+        network_accuracy={
+            **NUMBER_OR_NULL,
+            "description": "Sample-weighted accuracy the nodes reported for the newest "
+            "version with reports (federated evaluation)",
+        },
+        evaluations=array(ref("Evaluation")),
+    ),
+    "Evaluation": obj(
+        version=U64, reports=U64, samples=U64, accuracy=NUMBER_OR_NULL, loss=NUMBER_OR_NULL
     ),
     "Tasks": obj(height=U64, tasks=array(ref("Task"))),
-    "Model": obj(version=U64, model_hash=HEX32, height=U64, accuracy=NUMBER_OR_NULL),
+    "Model": obj(
+        version=U64, model_hash=HEX32, height=U64,
+        accuracy={**NUMBER_OR_NULL, "description": "This node's own measurement"},
+        network_accuracy={
+            **NUMBER_OR_NULL,
+            "description": "Sample-weighted mean of the accuracies the deltas reported for "
+            "this version (null when none, or older than the chain keeps)",
+        },
+        reports=U64,
+    ),
     "Models": obj(task_id=U64, models=array(ref("Model"))),
     "Contribution": obj(
         tx_hash=HEX32, sender=HEX32, height=U64, accepted=BOOL, reward=U64, reason=STR

@@ -130,7 +130,8 @@ def show(
         int, typer.Option("--limit", min=0, help="Only the newest N versions (0: all).")
     ] = 20,
 ) -> None:
-    """List a task's model versions, newest last: height, model hash, test accuracy."""
+    """List a task's model versions, newest last: height, model hash, this node's accuracy and
+    the network's (the sample-weighted mean of the accuracies the deltas reported)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -149,11 +150,13 @@ def show(
         f" (the newest {len(models)} of {total}; --limit 0 for all)" if len(models) < total else ""
     )
     typer.echo(f"task {task}: {info['spec']['model_id']}, version {info['version']}{shown}")
-    table = Table("version", "height", "model hash", "accuracy")
-    table.columns[2].overflow = "fold"
+    table = Table("version", "height", "accuracy", "network (reports)", "model hash")
+    table.columns[4].overflow = "fold"
     for m in models:
         accuracy = "-" if m["accuracy"] is None else f"{m['accuracy']:.4f}"
-        table.add_row(str(m["version"]), str(m["height"]), m["model_hash"], accuracy)
+        network = m.get("network_accuracy")
+        reports = f"{network:.4f} ({m['reports']})" if network is not None else "-"
+        table.add_row(str(m["version"]), str(m["height"]), accuracy, reports, m["model_hash"])
     Console().print(table)
 
 

@@ -140,7 +140,8 @@ def list_tasks(
     api: ApiOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Every task: its app, version, latest accuracy, and whether this node trains it."""
+    """Every task: its app, version, accuracy (this node's and the network's), whether this
+    node trains it."""
     from node.ops.join import read_joined
 
     client = connect(home, api)
@@ -167,12 +168,15 @@ def _task_row(
     app = spec.get("app")
     app_hash = app["app_hash"] if app else None
     accuracy = next((m["accuracy"] for m in reversed(models) if m["accuracy"] is not None), None)
+    reported = [e for e in task.get("evaluations", []) if e["accuracy"] is not None]
     return {
         "task_id": task["task_id"],
         "app": spec["model_id"],
         "app_hash": app_hash,
         "version": task["version"],
         "accuracy": accuracy,
+        "network_accuracy": reported[-1]["accuracy"] if reported else None,
+        "network_version": reported[-1]["version"] if reported else None,
         "pending": task["pending"],
         "trains": app_hash is not None and joined.get(task["task_id"]) == app_hash,
     }

@@ -28,9 +28,14 @@ def show_joined_bundle(task_id: int, found: AppSource, as_json: bool) -> None:
 
 
 def show_tasks(rows: list[dict[str, Any]]) -> None:
-    table = Table("task", "app", "app hash", "version", "accuracy", "pending", "trains here")
+    table = Table(
+        "task", "app", "app hash", "version", "accuracy", "network accuracy", "pending",
+        "trains here",
+    )  # fmt: skip
     for row in rows:
         accuracy = "-" if row["accuracy"] is None else f"{row['accuracy']:.4f}"
+        network = row.get("network_accuracy")
+        network_text = "-" if network is None else f"{network:.4f} (v{row['network_version']})"
         app_hash = "(catalog model)" if row["app_hash"] is None else row["app_hash"][:16]
         table.add_row(
             str(row["task_id"]),
@@ -38,6 +43,7 @@ def show_tasks(rows: list[dict[str, Any]]) -> None:
             app_hash,
             str(row["version"]),
             accuracy,
+            network_text,
             str(row["pending"]),
             "yes" if row["trains"] else "no",
         )

@@ -49,6 +49,7 @@ from node.chain.chain_node import ChainNode
 from node.chain.mempool import MempoolError
 from node.errors import ConfigError
 from node.learning.app_tasks import AppTasks
+from node.learning.reports import compute_evaluation_report
 from node.learning.settings import TrainingConfig
 
 logger = logging.getLogger(__name__)
@@ -161,12 +162,12 @@ class Trainer:
             return None
         self.stats.jobs += 1
         if wants_training:
-            return self._training_job(task.spec.model_id, task.version, weights, shard)
+            return self._training_job(task.spec.model_id, task.version, weights, shard, test)
         model_id, version = task.spec.model_id, task.version
         return EvaluationJob(self.stats.jobs, model_id, version, weights, test)
 
     def _training_job(
-        self, model_id: str, version: int, weights: Float32Array, shard: Dataset
+        self, model_id: str, version: int, weights: Float32Array, shard: Dataset, test: Dataset
     ) -> TrainingJob:
         config = self.config
         return TrainingJob(
@@ -177,6 +178,7 @@ class Trainer:
             shard=shard,
             config=TrainConfig(config.local_epochs, config.batch_size, config.learning_rate),
             seed=compute_job_seed(config, version),
+            validation=test,  # the base version is measured first: the delta reports it
         )
 
     async def _run_job(self, job: WorkerJob) -> TrainingOutcome:
@@ -217,6 +219,10 @@ class Trainer:
         if not isinstance(job, TrainingJob):  # a training result always answers a training job
             return
         self._trained_version = job.model_version
+        if outcome.base_metrics is not None:  # the job measured the version: no extra job
+            self._record_accuracy(
+                EvaluationDone(job.job_id, job.model_version, outcome.base_metrics)
+            )
         await self.submit_delta(job, outcome)
 
     async def _handle_app(
@@ -230,16 +236,20 @@ class Trainer:
             apps.on_failed(job, outcome)
             if outcome.crashed:
                 await self._restart_worker()
-        elif isinstance(outcome, EvaluationDone):
-            apps.on_evaluated(task_id, outcome.model_version)
+            return
+        measured = outcome if isinstance(outcome, EvaluationDone) else None
+        if isinstance(outcome, TrainingDone) and outcome.base_metrics is not None:
+            measured = EvaluationDone(job.job_id, job.model_version, outcome.base_metrics)
+        if measured is not None:  # a training job measures its base version too
+            apps.on_evaluated(task_id, measured.model_version)
             self.node.storage.store.set_model_accuracy(
-                task_id, outcome.model_version, outcome.metrics.accuracy
+                task_id, measured.model_version, measured.metrics.accuracy
             )
             logger.info(
                 "task=%d model version=%d validation accuracy=%.4f",
-                task_id, outcome.model_version, outcome.metrics.accuracy,
+                task_id, measured.model_version, measured.metrics.accuracy,
             )  # fmt: skip
-        elif isinstance(job, AppTrainingJob):
+        if isinstance(outcome, TrainingDone) and isinstance(job, AppTrainingJob):
             apps.on_trained(job)
             await self.publish_delta(task_id, job.model_version, outcome, job.app.layout)
 
@@ -273,7 +283,8 @@ class Trainer:
         payload = encode_delta(delta, layout.model_id, layout.shapes, self.codec)
         payload_hash = self.node.storage.blobs.put(payload)
         state = self.node.get_chain_state()
-        body = ModelDelta(task_id, version, payload_hash, len(payload), done.num_samples)
+        report = compute_evaluation_report(done.base_metrics)
+        body = ModelDelta(task_id, version, payload_hash, len(payload), done.num_samples, report)
         nonce = self.node.mempool.get_next_nonce(self.key.address)
         tx = Transaction(state.chain_id, self.key.address, nonce, state.params.min_fee, body)
         signed = SignedTransaction(tx, self.key.sign(tx.sign_bytes()))

@@ -10,7 +10,7 @@ from consensus.block import Block, BlockHeader, Commit, CommitSig, FinalizedBloc
 from consensus.encoding import encode
 from consensus.ledger.devnet import make_devnet_genesis, make_keys, sign_transaction
 from consensus.messages import SignedVote, Vote, VoteType
-from consensus.transactions import Transfer
+from consensus.transactions import Evaluation, ModelDelta, Transfer
 from ml.codec.delta import CodecConfig, encode_delta
 from ml.snapshot import encode_weights
 from node.chain.gossip import encode_gossip
@@ -35,15 +35,23 @@ def make_block() -> FinalizedBlock:
 def compute_seeds() -> dict[str, list[bytes]]:
     """Target name -> seed inputs."""
     tx = sign_transaction(KEYS[0], "fuzz", 0, Transfer(KEYS[1].address, 5))
+    report = Evaluation(samples=20, correct=15, loss_micro=350_000)
+    delta = ModelDelta(1, 0, b"\x04" * 32, 100, 10, report)
+    delta_tx = sign_transaction(KEYS[0], "fuzz", 1, delta)
     genesis = make_devnet_genesis("fuzz", KEYS)
     values = np.linspace(-1, 1, 12, dtype=np.float32)
     return {
         "wire": [
             b"\x00" + encode(tx),
+            b"\x00" + encode(delta_tx),
             b"\x01" + encode(make_vote()),
             b"\x03" + encode(make_block()),
         ],
-        "gossip": [b"\x00" + encode_gossip(make_vote()), b"\x02" + encode_gossip(tx, 3)],
+        "gossip": [
+            b"\x00" + encode_gossip(make_vote()),
+            b"\x02" + encode_gossip(tx, 3),
+            b"\x02" + encode_gossip(delta_tx, 3),
+        ],
         "reqresp": [
             b"\x00" + codec.encode_blob_request(codec.BlobRequest(b"\x07" * 32, 1 << 20)),
             b"\x01" + codec.encode_blocks_request(codec.BlocksRequest(1, 9)),

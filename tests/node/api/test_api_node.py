@@ -132,7 +132,14 @@ async def test_api_routes_on_a_four_node_network(
         record_aggregation(nodes[0], transfer.hash)
         models = await get_ok(app, "/tasks/1/models", "Models")
         assert models["models"] == [
-            {"version": 1, "model_hash": "33" * 32, "height": 3, "accuracy": 0.875}
+            {
+                "version": 1,
+                "model_hash": "33" * 32,
+                "height": 3,
+                "accuracy": 0.875,
+                "network_accuracy": None,  # no delta reported on version 1
+                "reports": 0,
+            }
         ]
         rows = await get_ok(app, "/tasks/1/models/1/contributions", "Contributions")
         assert rows["contributions"][0]["tx_hash"] == transfer.hash.hex()

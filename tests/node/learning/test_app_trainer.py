@@ -60,9 +60,17 @@ async def test_trainer_joins_app_tasks_while_running(
             while node.get_chain_state().tasks[1].version < 3:
                 await trio.sleep(0.1)
         accuracies = [m.accuracy for m in node.get_models(1) if m.accuracy is not None]
+        measured = {m.version: m.accuracy for m in node.get_models(1)}
+        evaluations = node.get_chain_state().tasks[1].evaluations
         assert node.get_chain_state().tasks[2].version == 0
         nursery.cancel_scope.cancel()
     assert any("task=2 cannot train" in r.message and "does not exist" in r.message
                for r in caplog.records)  # fmt: skip
     assert accuracies and max(accuracies) > 0.8
+    # federated evaluation: each delta carried the node's result for its base version
+    assert [e.version for e in evaluations][:3] == [0, 1, 2]
+    for evaluation in evaluations[:3]:
+        assert evaluation.reports >= 1 and evaluation.samples == 24 * evaluation.reports
+        if measured.get(evaluation.version) is not None:  # (version 0 is not in the models)
+            assert evaluation.accuracy == pytest.approx(measured[evaluation.version])
     assert marker.exists()  # the approved app was imported, by the worker process only
