@@ -22,6 +22,7 @@ def validate_manifest(manifest: Manifest) -> None:
     _validate_task(manifest)
     _validate_schedule(manifest)
     _validate_timing(manifest)
+    _validate_workload(manifest)
 
 
 def _validate_nodes(manifest: Manifest) -> None:
@@ -119,3 +120,13 @@ def _validate_timing(manifest: Manifest) -> None:
             raise ManifestError("checks.target_accuracy must be in (0, 1]")
         if checks.min_height < 0 or checks.catch_up_blocks < 0:
             raise ManifestError("checks.min_height and catch_up_blocks must be >= 0")
+
+
+def _validate_workload(manifest: Manifest) -> None:
+    load = manifest.workload
+    if load.accounts == 1 or load.accounts < 0:
+        raise ManifestError("workload.accounts must be 0 (off) or at least 2 (they pay each other)")
+    if load.amount < 1 or load.balance < 0:
+        raise ManifestError("workload: amount must be >= 1 and balance >= 0")
+    if min(load.interval_s, load.resubmit_after_s) <= 0 or load.drain_s < 0:
+        raise ManifestError("workload: interval_s, resubmit_after_s > 0 and drain_s >= 0")

@@ -158,6 +158,24 @@ class Checks:
 
 
 @dataclass(frozen=True)
+class WorkloadSpec:
+    """A Jepsen-style client workload (``[workload]``, off while ``accounts`` is 0): funded
+    accounts submit transfers to random nodes during the whole run; the end reconciles what the
+    APIs acknowledged against the final chains (``node.scenario.workload``)."""
+
+    accounts: int = 0
+    balance: int = 1_000_000_000
+    """Each account's genesis balance."""
+    amount: int = 1
+    interval_s: float = 0.5
+    """Seconds between two actions of one account (submit, check, re-submit)."""
+    resubmit_after_s: float = 3.0
+    """A transaction not final this long after it was sent is sent again (same nonce)."""
+    drain_s: float = 30.0
+    """At the end, how long the clients may still re-submit what is outstanding."""
+
+
+@dataclass(frozen=True)
 class Timing:
     """How long a run may take; ``[short]`` in the file overrides these for the test suite."""
 
@@ -184,6 +202,7 @@ class Manifest:
     short_checks: Checks | None = None
     perturbations: tuple[Perturbation, ...] = ()
     partitions: tuple[NetworkPartition, ...] = ()
+    workload: WorkloadSpec = field(default_factory=WorkloadSpec)
 
     def node(self, name: str) -> NodeSpec:
         return next(n for n in self.nodes if n.name == name)
@@ -223,4 +242,5 @@ class Manifest:
             timing=timing,
             perturbations=tuple(p for p in self.perturbations if p.at_s < end),
             partitions=tuple(p for p in self.partitions if p.at_s < end),
+            workload=self.workload,
         )

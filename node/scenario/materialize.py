@@ -26,6 +26,7 @@ from node.ops.keys import create_key_file
 from node.ops.testnet import TaskOptions, TestnetOptions, build_task
 from node.scenario.errors import ManifestError
 from node.scenario.manifest import Manifest, NodeSpec
+from node.scenario.workload_client import get_workload_keys
 from node.sim.errors import SimConfigError
 from node.sim.preset import load_preset
 from node.storage.blobs import BlobStore
@@ -147,7 +148,8 @@ def load_params(manifest: Manifest) -> ChainParams:
 
 
 def build_genesis(manifest: Manifest, keys: dict[str, KeyPair], task: GenesisTask) -> Genesis:
-    """Accounts with their stake and votes, validators as candidates, the one training task."""
+    """Accounts with their stake and votes, validators as candidates, the one training task;
+    the client workload's accounts, funded."""
     accounts = tuple(
         GenesisAccount(
             keys[n.name].address,
@@ -156,6 +158,10 @@ def build_genesis(manifest: Manifest, keys: dict[str, KeyPair], task: GenesisTas
             votes=tuple(keys[v].address for v in n.effective_votes),
         )
         for n in manifest.nodes
+    )
+    accounts += tuple(
+        GenesisAccount(key.address, balance=manifest.workload.balance)
+        for key in get_workload_keys(manifest)
     )
     candidates = tuple(GenesisCandidate(keys[n.name].address, n.name) for n in manifest.validators)
     params = load_params(manifest)

@@ -42,6 +42,8 @@ class BlockRow:
     hash: str
     round: int
     time_ms: int
+    txs: tuple[str, ...] = ()
+    """Hashes (hex) of the block's transactions, in block order."""
 
 
 @dataclass(frozen=True)
@@ -116,10 +118,18 @@ def fetch_block(fetch: Fetch, height: int) -> BlockRow | None:
         hash=field(reply, "hash", str, path),
         round=field(reply, "round", int, path),
         time_ms=field(header, "time_ms", int, path),
+        txs=_tx_hashes(reply, path),
     )
     if row.height != height:
         raise ObserveError(f"GET {path}: reply is for height {row.height}")
     return row
+
+
+def _tx_hashes(reply: dict[str, Any], path: str) -> tuple[str, ...]:
+    txs = reply.get("txs", [])
+    if not isinstance(txs, list) or not all(isinstance(t, str) for t in txs):
+        raise ObserveError(f"GET {path}: field 'txs' is not a list of hashes: {txs!r}")
+    return tuple(txs)
 
 
 def fetch_models(fetch: Fetch) -> list[ModelRow] | None:

@@ -18,6 +18,8 @@ Layout of a manifest file::
 
     [[perturbation]]                # at_s, node, action (kill|pause|restart|disconnect), duration_s
     [[partition]]                   # at_s, heal_at_s, groups = [["v0", "v1"], ["v2", "v3"]]
+    [workload]                      # accounts (0: off), balance, amount, interval_s,
+                                    # resubmit_after_s, drain_s: a client workload
 """
 
 from __future__ import annotations
@@ -45,10 +47,11 @@ from node.scenario.manifest import (
     Role,
     TaskSpec,
     Timing,
+    WorkloadSpec,
 )
 
 TOP_KEYS = {"name", "description", "preset", "seed", "chain_id", "timing", "short", "task"}
-TOP_KEYS |= {"checks", "node", "perturbation", "partition"}
+TOP_KEYS |= {"checks", "node", "perturbation", "partition", "workload"}
 MAX_NODES = 1_000
 
 
@@ -94,6 +97,7 @@ def parse_manifest(raw: Mapping[str, Any]) -> Manifest:
             for i, t in enumerate(_list(raw, "perturbation"))
         ),
         partitions=tuple(_parse_partition(t, i) for i, t in enumerate(_list(raw, "partition"))),
+        workload=_record(WorkloadSpec, _table(raw, "workload"), "workload."),
     )
     validate_manifest(manifest)
     return manifest

@@ -103,6 +103,8 @@ class RunReport:
     figures: dict[str, float | int | str | None] = field(default_factory=dict)
     """Summary numbers: final height, finality p50/p99 (ms), rounds per height, best accuracy,
     version and seconds to the target, node processes, ..."""
+    workload: dict[str, Any] | None = None
+    """The client workload's reconciliation (``node.scenario.workload``), None when off."""
 
     @property
     def passed(self) -> bool:

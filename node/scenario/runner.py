@@ -30,6 +30,8 @@ from node.scenario.procs import sweep_sessions, wait_sessions_empty
 from node.scenario.progress import ProgressDisplay, announce_dashboards
 from node.scenario.report import CheckResult, RunReport
 from node.scenario.setup import Setup, open_setup
+from node.scenario.workload import check_workload
+from node.scenario.workload_api import finish_workload, start_workload
 
 logger = logging.getLogger(__name__)
 
@@ -107,19 +109,30 @@ def _play(plan: Manifest, setup: Setup, options: RunOptions, clock: Clock, seed:
     announce_dashboards([(n.name, n.api_url) for n in fleet.cluster.nodes])
     play = Play(plan, fleet, setup.members, clock)
     play.begin()
+    workload = start_workload(plan, {m.name: m.client for m in setup.members}, seed)
     duration = plan.timing.duration_s
-    with ProgressDisplay(options.progress) as display:
-        while play.now() < duration:
-            tick = clock()
-            play.step()
-            play.show(display, duration)
-            if plan.timing.stop_when_done and play.is_done():
-                break
-            time.sleep(max(0.0, options.poll_s - (clock() - tick)))
-        elapsed = play.now()
-        play.fleet.undo_all(elapsed)
-        _settle(play, options, clock, display, duration)
-    return setup.observe(play, elapsed, seed, options.short)
+    try:
+        with ProgressDisplay(options.progress) as display:
+            while play.now() < duration:
+                tick = clock()
+                play.step()
+                play.show(display, duration)
+                if plan.timing.stop_when_done and play.is_done():
+                    break
+                time.sleep(max(0.0, options.poll_s - (clock() - tick)))
+            elapsed = play.now()
+            play.fleet.undo_all(elapsed)
+            _settle(play, options, clock, display, duration)
+        reconciled = finish_workload(workload, play) if workload is not None else None
+        workload = None
+    finally:
+        if workload is not None:  # an exception or a signal: stop the clients' thread
+            workload.finish(0.0)
+    report = setup.observe(play, elapsed, seed, options.short)
+    if reconciled is not None:
+        report.workload = reconciled.to_json()
+        report.checks.append(check_workload(reconciled))
+    return report
 
 
 def _settle(

@@ -70,4 +70,9 @@ class Control:
     begin: bool
 
 
-GlobalEvent = Probe | Control
+@dataclass(frozen=True, slots=True)
+class WorkloadTick:
+    """Global: the client workload's accounts act (submit, check, re-submit)."""
+
+
+GlobalEvent = Probe | Control | WorkloadTick

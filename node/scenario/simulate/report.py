@@ -8,6 +8,7 @@ from node.scenario.simulate.faults import MS_PER_S, build_marks
 from node.scenario.simulate.observe import get_versions, observe_nodes
 from node.scenario.simulate.simulation import ScenarioSimulation
 from node.scenario.verdict import judge
+from node.scenario.workload import check_workload
 
 
 def get_finality(sim: ScenarioSimulation) -> list[FinalityPoint]:
@@ -22,7 +23,7 @@ def build_report(sim: ScenarioSimulation, *, short: bool) -> RunReport:
     nodes, versions = observe_nodes(sim), get_versions(sim)
     finality = get_finality(sim)
     duration_s = sim.now / MS_PER_S
-    return RunReport(
+    report = RunReport(
         scenario=manifest.name,
         mode="simulate",
         seed=sim.world.seed,
@@ -36,6 +37,11 @@ def build_report(sim: ScenarioSimulation, *, short: bool) -> RunReport:
         checks=judge(manifest, nodes, versions),
         figures=compute_figures(sim, nodes, versions, finality),
     )
+    if sim.workload is not None:
+        reconciled = sim.workload.reconcile()
+        report.workload = reconciled.to_json()
+        report.checks.append(check_workload(reconciled))
+    return report
 
 
 def compute_figures(

@@ -4,6 +4,7 @@ the manifest's perturbations, all in virtual time on one deterministic event que
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from consensus.bft.events import AggregationsDone, EvidenceFound, Finalized, ProposalMessage
@@ -20,6 +21,7 @@ from node.scenario.simulate.events import (
     SpamTick,
     TrainingDue,
     TxGossip,
+    WorkloadTick,
 )
 from node.scenario.simulate.faults import (
     NodeStatus,
@@ -35,6 +37,7 @@ from node.scenario.simulate.progress import Progress
 from node.scenario.simulate.scene import VersionRecord
 from node.scenario.simulate.training import TrainingService
 from node.scenario.simulate.txs import RESEND_MS, SPAM_MS, TxService
+from node.scenario.simulate.workload import SimWorkload
 from node.scenario.simulate.world import TASK_ID, World, build_nodes
 from node.sim.byzantine import Outgoing
 from node.sim.config import NetworkConfig, SimConfig
@@ -80,6 +83,7 @@ class ScenarioSimulation(Simulation):
         self.progress = Progress(self, self.txs)
         self.training = TrainingService(self, self.txs, self.progress)
         self.lifecycle = Lifecycle(self, self.training)
+        self.workload = SimWorkload(self, self.txs) if manifest.workload.accounts else None
         self.model_hashes: list[dict[int, bytes]] = [{} for _ in nodes]
         self.versions: dict[int, VersionRecord] = {}
         self.final_ms: dict[int, int] = {}
@@ -98,10 +102,20 @@ class ScenarioSimulation(Simulation):
         for time_ms, control in build_controls(manifest):
             self.queue.push(time_ms, control.node, External(control))
         self.queue.push(0, 0, External(Probe()))
+        if self.workload is not None:
+            self.workload.start()
         for index in range(len(self.nodes)):
             self.record_models(index)
         end_ms = max(to_ms(manifest.timing.duration_s), get_settled_ms(manifest))
-        while self.queue and not self.done:
+        self._run_until(end_ms, lambda: self.done)
+        workload = self.workload
+        if workload is not None:  # the clients re-submit what is outstanding, nothing new
+            workload.submitting = False
+            drain_ms = self.now + to_ms(workload.spec.drain_s)
+            self._run_until(drain_ms, lambda: not workload.clients.outstanding)
+
+    def _run_until(self, end_ms: int, is_finished: Callable[[], bool]) -> None:
+        while self.queue and not is_finished():
             due = self.queue.peek_time()
             if due is None or due > end_ms:
                 self.now = end_ms
@@ -116,6 +130,10 @@ class ScenarioSimulation(Simulation):
         event, index = item.event, item.node
         if isinstance(event, External) and isinstance(event.payload, Probe):
             self.progress.on_probe()
+            return
+        if isinstance(event, External) and isinstance(event.payload, WorkloadTick):
+            if self.workload is not None:
+                self.workload.on_tick()
             return
         if isinstance(event, External) and isinstance(event.payload, Control):
             self.lifecycle.on_control(event.payload)

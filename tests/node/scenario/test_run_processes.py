@@ -58,6 +58,17 @@ def assert_no_new_children(before: set[int]) -> None:
     assert not left, f"processes outlived the run: {sorted(left)}"
 
 
+def assert_workload_reconciled(report: RunReport) -> None:
+    """The client workload ran through the perturbations and every acknowledged transfer is
+    accounted for (the ``workload_consistent`` check is part of ``passed`` too)."""
+    workload = report.workload
+    assert workload is not None
+    assert workload["accepted"] > 0
+    assert workload["lost"] == 0 and workload["duplicated"] == 0
+    assert workload["final"] >= workload["accepted"] - workload["dropped_with_reason"]
+    assert any(c.name == "workload_consistent" and c.passed for c in report.checks)
+
+
 @pytest.mark.multiprocess
 def test_run_baseline_4_short_through_the_cli(tmp_path: Path) -> None:
     args = ["sim", "run", str(SCENARIOS / "baseline-4.toml"), "--short", "--no-progress"]
@@ -90,6 +101,7 @@ def test_run_churn_5_short_restarted_nodes_catch_up(tmp_path: Path) -> None:
     assert {("kill", "begin"), ("kill", "end"), ("pause", "begin"), ("disconnect", "end")} <= marked
     starts = {n.name: n.starts for n in report.nodes}
     assert starts["v1"] >= 2 and starts["v4"] >= 2
+    assert_workload_reconciled(report)
 
 
 @pytest.mark.multiprocess
@@ -99,6 +111,7 @@ def test_run_byzantine_7_short_slashes_the_double_signer(tmp_path: Path) -> None
     by_name = {n.name: n for n in report.nodes}
     assert by_name["double"].slashed
     assert not any(n.slashed for n in report.nodes if n.honest)
+    assert_workload_reconciled(report)
 
 
 @pytest.mark.slow

@@ -89,3 +89,19 @@ def test_simulate_multi_krum_never_selects_flipped_deltas() -> None:
     assert node_of(report, "neg").accepted_deltas == 0  # sign flipping
     assert node_of(report, "flip").accepted_deltas == 0  # label flipping
     assert sum(n.accepted_deltas for n in report.nodes if n.honest) > 0
+
+
+@pytest.mark.parametrize("name", ["churn-5", "partition-heal-7", "byzantine-7"])
+def test_simulate_workload_reconciles_through_perturbations(name: str) -> None:
+    report = short_report(name, 1)
+    workload = report.workload
+    assert workload is not None, "the manifest enables [workload]"
+    assert workload["submitted"] == workload["final"] and workload["final"] > 0
+    assert (workload["lost"], workload["duplicated"], workload["problems"]) == (0, 0, [])
+    assert any(c.name == "workload_consistent" and c.passed for c in report.checks)
+
+
+def test_simulate_workload_is_off_without_a_workload_table() -> None:
+    report = short_report("baseline-4", 1)
+    assert report.workload is None
+    assert "workload_consistent" not in {c.name for c in report.checks}
