@@ -35,6 +35,7 @@ from node.chain.gossip import (
 )
 from node.chain.hooks import MisbehaviourHooks
 from node.chain.mempool import Mempool, MempoolError
+from node.chain.pacing import BlockPacing
 from node.chain.payload_fetch import PayloadFetcher
 from node.chain.recent import RecentMessages
 from node.chain.signer import SIGNER_STATE_FILE, PersistentSigner
@@ -74,6 +75,7 @@ class NodeTimings:
     resend_check_s: float = 0.5
     max_payload_bytes: int = 64 << 20
     payload_fetch: FetchPolicy = field(default_factory=FetchPolicy)
+    pacing: BlockPacing = field(default_factory=BlockPacing)
 
 
 class ChainNode:
@@ -121,6 +123,7 @@ class ChainNode:
             self,
             now_ms,
             misbehaviour=misbehaviour,
+            pacing=timings.pacing,
         )
         self.sync = BlockSync(
             self.network,

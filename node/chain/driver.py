@@ -9,6 +9,7 @@ which records what it signs before it signs.
 from __future__ import annotations
 
 import logging
+import math
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,7 @@ from consensus.bft.events import (
     ScheduleTimeout,
     SignProposal,
     SignVote,
+    Step,
     Timeout,
 )
 from consensus.bft.state import ConsensusState
@@ -39,6 +41,7 @@ from consensus.messages import Proposal, SignedProposal, SignedVote, Vote
 from node.chain.hooks import MisbehaviourHooks
 from node.chain.inputs import DriverInput, decode_input, encode_input
 from node.chain.mempool import Mempool
+from node.chain.pacing import BlockPacing
 from node.chain.signer import PersistentSigner
 from node.chain.spans import DeltaTimeline, SpanHistograms
 from node.errors import DoubleSignError
@@ -104,11 +107,14 @@ class Driver:
     """A Byzantine role's hooks (``node.byzantine``, test networks only); None when honest."""
     timeline: DeltaTimeline = field(default_factory=lambda: DeltaTimeline(SpanHistograms()))
     """Span timestamps of the learning loop (proposal, final, derived are seen here)."""
+    pacing: BlockPacing = field(default_factory=BlockPacing)
+    """Whether heights follow back to back or wait for work (``node.chain.pacing``)."""
 
     def __post_init__(self) -> None:
         self._send_channel, self._receive = trio.open_memory_channel[DriverInput](1024)
         self._proposal_seen_ms: dict[int, int] = {}
         self._ready_since_s: dict[int, float] = {}
+        self._next_height_seen = trio.Event()
         self.chain_changed = trio.Event()
         """Set (and replaced) whenever the final chain state changes: a block or aggregations."""
 
@@ -144,6 +150,8 @@ class Driver:
         self.stats.inputs += 1
         if isinstance(item, ProposalMessage):
             self._note_proposal(item)
+        if isinstance(item, ProposalMessage | SignedVote):
+            self._note_height_of(item)
         chain_before = self.state.chain
         try:
             self.state, effects = HANDLERS[type(item)](self.state, item, self.now_ms())
@@ -160,6 +168,15 @@ class Driver:
             self.chain_changed.set()
             self.chain_changed = trio.Event()
         return effects
+
+    def _note_height_of(self, message: ProposalMessage | SignedVote) -> None:
+        """Another node started the next height: so do we (it had something to propose)."""
+        if isinstance(message, SignedVote):
+            height = message.vote.height
+        else:
+            height = message.signed.proposal.height
+        if height > self.state.rs.height:
+            self._next_height_seen.set()
 
     def _note_proposal(self, message: ProposalMessage) -> None:
         height = message.block.height
@@ -214,7 +231,7 @@ class Driver:
                 txs = self.mempool.reap(params.max_block_txs, max_bytes)
                 return [ProposalTxs(height, round_, txs)]
             case ScheduleTimeout(timeout=timeout, delay_ms=delay_ms):
-                self._nursery.start_soon(self._fire_timeout, timeout, delay_ms)
+                self._schedule(timeout, delay_ms)
             case Finalized():
                 await self._on_finalized(effect)
             case EvidenceFound():
@@ -243,6 +260,35 @@ class Driver:
             logger.warning("signer refused proposal height=%d reason=%s", proposal.height, exc)
             return None
         return ProposalMessage(SignedProposal(proposal, signature), block)
+
+    def _schedule(self, timeout: Timeout, delay_ms: int) -> None:
+        if timeout.step == Step.COMMIT and not self.pacing.create_empty_blocks:
+            self._next_height_seen = trio.Event()
+            if self.state.future:  # the next height's messages came before we decided ours
+                self._next_height_seen.set()
+            self._nursery.start_soon(self._fire_commit_timeout_when_due, timeout, delay_ms)
+        else:
+            self._nursery.start_soon(self._fire_timeout, timeout, delay_ms)
+
+    async def _fire_commit_timeout_when_due(self, timeout: Timeout, delay_ms: int) -> None:
+        """After ``timeout_commit``, wait for work, the next height or the empty-block interval
+        (``node.chain.pacing``) before the engine may start the next height."""
+        now = trio.current_time()
+        deadline = now + max(self.pacing.empty_blocks_interval_s, delay_ms / 1000)
+        await trio.sleep(delay_ms / 1000)
+        batch_deadline = math.inf
+        while trio.current_time() < deadline and not self._next_height_seen.is_set():
+            if len(self.mempool):
+                if self.mempool.holds_ready_work():
+                    break
+                if batch_deadline == math.inf:
+                    batch_deadline = trio.current_time() + self.pacing.delta_batch_window_s
+                if trio.current_time() >= batch_deadline:
+                    break
+            self.mempool.added = added = trio.Event()
+            with trio.move_on_at(min(deadline, batch_deadline)):
+                await _wait_for_either(added, self._next_height_seen)
+        await self._fire_timeout(timeout, 0)
 
     async def _fire_timeout(self, timeout: Timeout, delay_ms: int) -> None:
         await trio.sleep(delay_ms / 1000)
@@ -289,11 +335,22 @@ class Driver:
             case SignVote(vote=vote):
                 self._sign_vote(vote)  # the signer re-issues the same signature or refuses
             case ScheduleTimeout(timeout=timeout, delay_ms=delay_ms):
-                self._nursery.start_soon(self._fire_timeout, timeout, delay_ms)
+                self._schedule(timeout, delay_ms)
             case Finalized():
                 await self._on_finalized(effect)
             case _:
                 return
+
+
+async def _wait_for_either(first: trio.Event, second: trio.Event) -> None:
+    async with trio.open_nursery() as nursery:
+        for event in (first, second):
+            nursery.start_soon(_wait_then_cancel, event, nursery.cancel_scope)
+
+
+async def _wait_then_cancel(event: trio.Event, scope: trio.CancelScope) -> None:
+    await event.wait()
+    scope.cancel()
 
 
 def restore_consensus_state(store: ChainStore, state: ConsensusState) -> ConsensusState:

@@ -12,11 +12,13 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import trio
+
 from consensus.encoding import encode
 from consensus.errors import ConsensusError
 from consensus.primitives import Hash32
 from consensus.state import ChainState
-from consensus.transactions import MAX_TRANSACTION_BYTES, SignedTransaction
+from consensus.transactions import MAX_TRANSACTION_BYTES, ModelDelta, SignedTransaction
 from node.errors import NodeError
 
 logger = logging.getLogger(__name__)
@@ -56,6 +58,8 @@ class Mempool:
         self._check_state = state
         self._pool: dict[Hash32, PooledTx] = {}
         self._bytes = 0
+        self.added = trio.Event()
+        """Set when a transaction is admitted; whoever waits for one replaces it first."""
 
     def __len__(self) -> int:
         return len(self._pool)
@@ -83,6 +87,7 @@ class Mempool:
             raise MempoolError(f"invalid transaction: {exc}") from None
         self._pool[stx.hash] = entry
         self._bytes += size
+        self.added.set()
 
     def _has_room(self, size: int) -> bool:
         return len(self._pool) < self.max_txs and self._bytes + size <= self.max_bytes
@@ -128,6 +133,14 @@ class Mempool:
                 continue  # no longer valid (e.g. its nonce was used, or a gap appeared)
             self._pool[entry.tx.hash] = entry
             self._bytes += entry.size
+
+    def holds_ready_work(self) -> bool:
+        """Whether a block of the pooled transactions would do more than add deltas to a task
+        buffer that stays short of ``min_deltas``: it holds a transaction of another kind, or
+        its deltas make a task ready for its next version."""
+        if any(not isinstance(e.tx.tx.body, ModelDelta) for e in self._pool.values()):
+            return True
+        return any(task.is_ready() for task in self._check_state.tasks.values())
 
     def get_next_nonce(self, address: bytes) -> int:
         """The nonce ``address``'s next transaction needs, counting what the pool holds."""

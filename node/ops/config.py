@@ -18,6 +18,7 @@ import multiaddr
 
 from node.byzantine.roles import ATTACKS, MAX_SPAM_PER_S, ROLES
 from node.byzantine.settings import ByzantineConfig
+from node.chain.pacing import BlockPacing
 from node.errors import ConfigError
 from node.learning.joins import JoinedTask, parse_joined_tasks, render_joined_tasks
 from node.learning.settings import TrainingConfig
@@ -26,6 +27,7 @@ CONFIG_FILE = "config.toml"
 GENESIS_FILE = "genesis.cbor"
 KEY_FILE = "node_key.json"
 MAX_MONIKER = 64
+MAX_PACING_MS = 3_600_000
 DATASETS = ("digits",)
 """Datasets a node can train on (``[training] dataset``)."""
 
@@ -54,6 +56,25 @@ class ApiConfig:
 
 
 @dataclass(frozen=True)
+class ConsensusConfig:
+    """``[consensus]``: node-local pacing of heights (``node.chain.pacing``)."""
+
+    create_empty_blocks: bool = False
+    """Off: after a block, wait for a pending transaction (or the next height's messages)
+    before starting the next height, making an empty block only every interval."""
+    empty_blocks_interval_ms: int = 1_000
+    delta_batch_window_ms: int = 250
+    """How long pooled deltas that do not yet make a version may wait for more."""
+
+    def to_pacing(self) -> BlockPacing:
+        return BlockPacing(
+            self.create_empty_blocks,
+            self.empty_blocks_interval_ms / 1000,
+            self.delta_batch_window_ms / 1000,
+        )
+
+
+@dataclass(frozen=True)
 class NodeConfig:
     """Everything a node reads at start-up besides its key and the genesis."""
 
@@ -63,6 +84,7 @@ class NodeConfig:
     api: ApiConfig = field(default_factory=ApiConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     byzantine: ByzantineConfig = field(default_factory=ByzantineConfig)
+    consensus: ConsensusConfig = field(default_factory=ConsensusConfig)
     tasks: tuple[JoinedTask, ...] = ()
     """Tasks whose app this node's operator approved, with the node's data path for each."""
 
@@ -99,7 +121,7 @@ def parse_config(home: Path, raw: Mapping[str, Any]) -> NodeConfig:
             f"{home / CONFIG_FILE} is empty: it needs at least [p2p] listen and [api] port"
             " (run `deltachain init` to write a complete one)"
         )
-    _check_keys("", raw, {"node", "p2p", "api", "training", "byzantine", "tasks"})
+    _check_keys("", raw, {"node", "p2p", "api", "training", "byzantine", "consensus", "tasks"})
     node = _table(raw, "node")
     _check_keys("node.", node, {"moniker"})
     config = NodeConfig(
@@ -109,6 +131,7 @@ def parse_config(home: Path, raw: Mapping[str, Any]) -> NodeConfig:
         api=_build(ApiConfig, _table(raw, "api"), "api."),
         training=_build(TrainingConfig, _table(raw, "training"), "training."),
         byzantine=_build(ByzantineConfig, _table(raw, "byzantine"), "byzantine."),
+        consensus=_build(ConsensusConfig, _table(raw, "consensus"), "consensus."),
         tasks=parse_joined_tasks(raw.get("tasks")),
     )
     _validate(config)
@@ -130,6 +153,14 @@ def _validate(config: NodeConfig) -> None:
         validate_multiaddr("p2p.external_address", config.p2p.external_address)
     _validate_training(config.training)
     _validate_byzantine(config.byzantine)
+    _validate_consensus(config.consensus)
+
+
+def _validate_consensus(consensus: ConsensusConfig) -> None:
+    for name in ("empty_blocks_interval_ms", "delta_batch_window_ms"):
+        value = getattr(consensus, name)
+        if not 1 <= value <= MAX_PACING_MS:
+            raise ConfigError(f"consensus.{name} must be in [1, {MAX_PACING_MS}], got {value}")
 
 
 def _validate_training(training: TrainingConfig) -> None:
@@ -226,6 +257,7 @@ def render_config(config: NodeConfig) -> str:
         "p2p": config.p2p.__dict__,
         "api": config.api.__dict__,
         "training": config.training.__dict__,
+        "consensus": config.consensus.__dict__,
     }
     if config.byzantine != ByzantineConfig():
         sections["byzantine"] = config.byzantine.__dict__

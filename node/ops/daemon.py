@@ -23,7 +23,7 @@ from consensus.crypto import KeyPair
 from node.api.server import serve_api
 from node.byzantine.base import Misbehaviour
 from node.byzantine.factory import make_misbehaviour
-from node.chain.chain_node import ChainNode
+from node.chain.chain_node import ChainNode, NodeTimings
 from node.chain.signer import SIGNER_STATE_FILE
 from node.errors import NodeError, PortInUseError, StorageError
 from node.learning.app_tasks import AppTasks
@@ -84,6 +84,7 @@ def build_node(config: NodeConfig) -> ChainNode:
         now_ms=wall_clock_ms,
         moniker=config.moniker,
         misbehaviour=make_misbehaviour(config.byzantine, key, genesis.chain_id),
+        timings=NodeTimings(pacing=config.consensus.to_pacing()),
     )
     has_peers = bool(config.p2p.bootstrap) or config.p2p.mdns
     try:
