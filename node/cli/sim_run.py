@@ -14,15 +14,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from node.cli.common import ExitCode, console, fail, setup_logging
 from node.scenario.errors import ManifestError, ScenarioError
+from node.scenario.glossary import MAIN_FIGURES, format_figure, get_check, get_figure
 from node.scenario.manifest import Manifest
 from node.scenario.options import RunOptions
 from node.scenario.report import RunReport
 
 logger = logging.getLogger(__name__)
+
+stdout = Console(highlight=False, soft_wrap=True)
+"""Results (the checks, the figures, where the report is); progress and errors go to stderr."""
 
 EXIT_CODES_HELP = " ".join(__doc__.split("\n\n", 1)[1].split())
 
@@ -132,8 +137,9 @@ def _write(result: RunReport, directory: Path) -> None:
         json_path, html_path = write_report(result, directory)
     except ScenarioError as exc:
         fail(str(exc), ExitCode.FAILURE)
-    console.print(render_checks(result))
-    console.print(f"report: {json_path} and {html_path}", highlight=False)
+    stdout.print(render_checks(result))
+    stdout.print(render_figures(result))
+    stdout.print(f"report: {html_path} (data: {json_path})")
 
 
 def _write_summary(reports: list[RunReport], directory: Path) -> None:
@@ -149,20 +155,54 @@ def _write_summary(reports: list[RunReport], directory: Path) -> None:
         path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     except OSError as exc:
         fail(f"cannot write {path}: {exc}", ExitCode.FAILURE)
-    console.print(f"{summary['passed']} of {len(reports)} runs passed; summary: {path}")
+    stdout.print(render_seeds(reports))
+    stdout.print(f"{summary['passed']} of {len(reports)} runs passed; summary: {path}")
 
 
 def render_checks(result: RunReport) -> Table:
-    """The checks of one run, then its main figures."""
+    """The checks of one run: what each means in a few words, pass or FAIL, and why."""
     verdict = "[green]passed[/]" if result.passed else "[red]FAILED[/]"
     title = f"{result.scenario} seed {result.seed} ({result.mode}): {verdict}"
-    table = Table(title=title)
-    table.add_column("check")
-    table.add_column("result")
-    table.add_column("detail")
+    table = Table("check", "result", "detail", title=title)
     for check in result.checks:
         mark = "[green]pass[/]" if check.passed else "[red]FAIL[/]"
-        table.add_row(check.name, mark, check.detail)
-    for name in ("final_height_max", "finality_p50_ms", "best_accuracy", "duration_s"):
-        table.add_row(f"[dim]{name}[/]", "", str(result.figures.get(name)))
+        table.add_row(get_check(check.name).title, mark, check.detail)
     return table
+
+
+def render_figures(result: RunReport) -> Table:
+    """The run's main figures with their units (report.json and the page have every one)."""
+    table = Table("figure", "value", title="figures")
+    for name in MAIN_FIGURES:
+        if name in result.figures:
+            table.add_row(get_figure(name).title, _figure_text(result, name))
+    return table
+
+
+def render_seeds(reports: list[RunReport]) -> Table:
+    """One row per seed of a ``--seeds K`` run."""
+    heads = ("seed", "result", "highest final height", "finality p50", "best accuracy",
+             "time to target", "failed checks")  # fmt: skip
+    table = Table(*heads, title=f"{reports[0].scenario}: every seed")
+    for r in reports:
+        failed = ", ".join(get_check(c.name).title for c in r.checks if not c.passed)
+        table.add_row(
+            str(r.seed),
+            "[green]passed[/]" if r.passed else "[red]FAILED[/]",
+            *(format_figure(n, r.figures.get(n)) for n in _SEED_FIGURES),
+            failed or "none",
+        )
+    return table
+
+
+_SEED_FIGURES = ("final_height_max", "finality_p50_ms", "best_accuracy", "seconds_to_target")
+
+
+def _figure_text(result: RunReport, name: str) -> str:
+    text = format_figure(name, result.figures.get(name))
+    target = result.figures.get("target_accuracy")
+    if name == "best_accuracy" and target is not None:
+        version = result.figures.get("target_version")
+        reached = f"reached at v{version}" if version is not None else "not reached"
+        return f"{text} (target {format_figure('target_accuracy', target)}, {reached})"
+    return text

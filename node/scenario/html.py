@@ -1,7 +1,9 @@
 """A run report as one self-contained HTML page: summary, checks, figures, charts, nodes.
 
 The page needs nothing else (no scripts, no stylesheets or fonts from the network); the charts
-are inline SVG from :mod:`node.scenario.svg`. Every text from the report is escaped.
+are inline SVG from :mod:`node.scenario.svg`, each as wide as the page. Every check and figure
+is named for people and explained in a sentence (:mod:`node.scenario.glossary`), with its
+``report.json`` name beside it. Every text from the report is escaped.
 """
 
 from __future__ import annotations
@@ -9,17 +11,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from node.scenario.glossary import format_figure, get_check, get_figure
 from node.scenario.report import Mark, RunReport
-from node.scenario.svg import Bars, Series, Span, bar_chart, line_chart
+from node.scenario.svg import Bars, Series, Span, Target, bar_chart, line_chart
+
+Cell = str | tuple[str, str]
+"""A table cell's HTML, or ``(css class, HTML)``."""
 
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; padding: 0 1em;
+       color: #222; line-height: 1.4; }
 table { border-collapse: collapse; margin: 1em 0; }
-td, th { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; }
+td, th { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
+th { background: #f4f5f7; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; max-width: 18em;
+         overflow-wrap: anywhere; }
+code.name { color: #667; font-size: 0.85em; } td.about { color: #444; font-size: 0.92em; }
 .pass { color: #176117; font-weight: bold; } .fail { color: #a11; font-weight: bold; }
-figure.chart { display: inline-block; margin: 1em 1em 1em 0; }
-figure.chart text { font-size: 11px; } figure.chart text.mark { fill: #a00; font-size: 10px; }
-figcaption { font-weight: bold; } .nodata { color: #777; font-style: italic; }
+figure.chart { display: block; width: 100%; margin: 1.5em 0 2em; }
+figure.chart > svg { display: block; width: 100%; height: auto; }
+figure.chart text { font-size: 12px; } figure.chart text.mark { fill: #a00; font-size: 11px; }
+figure.chart text.target { fill: #176; font-size: 12px; }
+figcaption { font-weight: bold; font-size: 1.1em; } p.about { margin: 0.2em 0 0.5em; color: #444; }
+ul.legend { list-style: none; padding: 0; margin: 0.4em 0 0 4em; display: flex; flex-wrap: wrap;
+            gap: 0.3em 1.2em; font-size: 0.9em; }
+ul.legend li { white-space: nowrap; }
+ul.legend svg { display: inline; vertical-align: middle; margin-right: 0.35em; }
+.nodata { color: #777; font-style: italic; }
 """
 
 
@@ -28,16 +46,17 @@ def render_html(report: RunReport) -> str:
     verdict = "PASSED" if report.passed else "FAILED"
     title = f"{report.scenario}: {verdict}"
     checks = [_check_row(c.name, c.passed, c.detail) for c in report.checks]
-    figures = [(escape(k), escape(_text(v))) for k, v in report.figures.items()]
+    figures = [_figure_row(k, v) for k, v in report.figures.items()]
     body = [
         f"<h1>Scenario {escape(report.scenario)}</h1>",
         _summary(report, verdict),
         "<h2>Checks</h2>",
-        _table(("check", "result", "detail"), checks),
-        "<h2>Figures</h2>",
-        _table(("figure", "value"), figures),
+        "<p>What the run had to show at its end; the run passes when every check does.</p>",
+        _table(("check", "what it checks", "result", "detail"), checks),
         "<h2>Charts</h2>",
         *render_charts(report),
+        "<h2>Figures</h2>",
+        _table(("figure", "value", "what it is"), figures),
         "<h2>Nodes</h2>",
         _nodes_table(report),
     ]
@@ -66,20 +85,54 @@ def render_charts(report: RunReport) -> list[str]:
         Bars("delta rewards", tuple(float(n.delta_rewards) for n in report.nodes)),
         Bars("balance gain", tuple(float(n.balance_gain) for n in report.nodes)),
     ]
+    target = report.figures.get("target_accuracy")
+    targets = (
+        [Target(float(target), f"target {target:g}")] if isinstance(target, int | float) else []
+    )
     return [
         line_chart(
-            "Accuracy per model version", [accuracy], x_label="model version", y_label="accuracy"
+            "Accuracy per model version",
+            [accuracy],
+            x_label="model version",
+            y_label="accuracy",
+            targets=targets,
+            about="Test accuracy of each model version on the held-out digits split; the "
+            "dashed line is the target the accuracy check asks for.",
         ),
-        line_chart("Finality latency", [latency], x_label="time (s)", y_label="ms", spans=spans),
+        line_chart(
+            "Finality latency",
+            [latency],
+            x_label="time (s)",
+            y_label="ms",
+            spans=spans,
+            about="Time from a block's proposal to its finality, per final block; shaded: "
+            "perturbations (kills, pauses, partitions) while they lasted.",
+        ),
         line_chart(
             "Final height per node",
             height_series(report),
             x_label="time (s)",
             y_label="height",
             spans=spans,
+            about="Each node's highest final block over time, one line per node; a node that "
+            "stops or falls behind leaves the bundle, and rejoins it when it catches up.",
         ),
-        bar_chart("Bonded stake per node", names, stake, y_label="stake"),
-        bar_chart("Rewards per node", names, rewards, y_label="tokens"),
+        bar_chart(
+            "Bonded stake per node",
+            names,
+            stake,
+            y_label="stake",
+            about="Stake bonded to each node's account at genesis and at the end; a slashed "
+            "double signer ends lower.",
+        ),
+        bar_chart(
+            "Rewards per node",
+            names,
+            rewards,
+            y_label="tokens",
+            about="Delta rewards: paid for the node's accepted model deltas. Balance gain: the "
+            "balance at the end less at genesis (block rewards and fees included).",
+        ),
     ]
 
 
@@ -129,9 +182,21 @@ def _summary(report: RunReport, verdict: str) -> str:
     return _table(("", ""), rows, header=False)
 
 
-def _check_row(name: str, passed: bool, detail: str) -> tuple[str, str, str]:
+def _check_row(name: str, passed: bool, detail: str) -> tuple[Cell, ...]:
     result = '<span class="pass">pass</span>' if passed else '<span class="fail">FAIL</span>'
-    return escape(name), result, escape(detail)
+    term = get_check(name)
+    return _named(term.title, name), ("about", escape(term.description)), result, escape(detail)
+
+
+def _figure_row(name: str, value: float | int | str | None) -> tuple[Cell, ...]:
+    term = get_figure(name)
+    shown = ("num", escape(format_figure(name, value)))
+    return _named(term.title, name), shown, ("about", escape(term.description))
+
+
+def _named(title: str, name: str) -> str:
+    """The name for people, and the name in report.json beside it."""
+    return f'{escape(title)} <code class="name">{escape(name)}</code>'
 
 
 def _nodes_table(report: RunReport) -> str:
@@ -147,22 +212,21 @@ def _nodes_table(report: RunReport) -> str:
     return _table(heads, rows)
 
 
-def _table(heads: Sequence[str], rows: Sequence[Sequence[str]], *, header: bool = True) -> str:
-    """Rows of already-escaped cells (``heads`` are escaped here)."""
+def _table(heads: Sequence[str], rows: Sequence[Sequence[Cell]], *, header: bool = True) -> str:
+    """Rows of already-escaped cells, each plain or ``(css class, html)`` (``heads`` are
+    escaped here)."""
     if not rows:
         return '<p class="nodata">none</p>'
     head = "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in heads) + "</tr>" if header else ""
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(map(_cell, row)) + "</tr>" for row in rows)
     return f"<table>{head}{body}</table>"
+
+
+def _cell(cell: Cell) -> str:
+    if isinstance(cell, tuple):
+        return f'<td class="{cell[0]}">{cell[1]}</td>'
+    return f"<td>{cell}</td>"
 
 
 def _yes(value: bool) -> str:
     return "yes" if value else "no"
-
-
-def _text(value: float | int | str | None) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)

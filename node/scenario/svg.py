@@ -1,7 +1,12 @@
-"""Inline SVG charts for the report page: line charts with marked time spans, grouped bars.
+"""Inline SVG charts for the report page: line charts with marked time spans and target lines,
+grouped bars.
 
-No JavaScript and no fonts or files from elsewhere: each chart is one ``<figure>`` element. A
-chart with no data is a figure with a "no data" note instead of axes. Every text is escaped.
+No JavaScript and no fonts or files from elsewhere: each chart is one ``<figure>`` element, as
+wide as the page (the SVG scales with its ``viewBox``), with a sentence saying what it shows and
+an HTML legend under it that wraps however many series there are. Each series has its own
+colour and, past the first ten, its own dash pattern; lines are drawn thickest first, so lines
+that lie on top of each other (nodes at the same height) still show every colour. A chart with
+no data is a figure with a "no data" note instead of axes. Every text is escaped.
 """
 
 from __future__ import annotations
@@ -11,11 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-WIDTH = 680
-HEIGHT = 300
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 44, 40
+WIDTH = 960
+HEIGHT = 320
+LEFT, RIGHT, TOP, BOTTOM = 64, 16, 28, 40
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf")  # fmt: skip
+DASHES = ("", "7 3", "2 2", "9 3 2 3")
+"""Dash patterns, one per round of the palette (series 11-20 dashed, and so on)."""
+THICKEST = 5.0
+THINNEST = 1.5
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,14 @@ class Span:
 
     start: float
     end: float | None
+    label: str
+
+
+@dataclass(frozen=True)
+class Target:
+    """A horizontal reference line (a goal such as the target accuracy)."""
+
+    value: float
     label: str
 
 
@@ -59,44 +76,84 @@ class Frame:
         return HEIGHT - BOTTOM - (value - self.y0) / (self.y1 - self.y0) * (HEIGHT - TOP - BOTTOM)
 
 
-def no_data(title: str) -> str:
-    caption = f"<figcaption>{escape(title)}</figcaption>"
+def no_data(title: str, about: str = "") -> str:
+    caption = f"<figcaption>{escape(title)}</figcaption>{_about(about)}"
     return f'<figure class="chart">{caption}<p class="nodata">no data</p></figure>'
 
 
+def get_colour(index: int) -> str:
+    """The ``index``-th series colour: the palette, then hues spaced by the golden angle."""
+    if index < len(PALETTE):
+        return PALETTE[index]
+    hue = (index * 137.508) % 360
+    lightness = (38, 52, 66)[index % 3]
+    return f"hsl({hue:.0f},65%,{lightness}%)"
+
+
+def get_dash(index: int) -> str:
+    return DASHES[(index // len(PALETTE)) % len(DASHES)]
+
+
+def get_stroke_width(index: int, count: int) -> float:
+    """Thickest first, so a line drawn over an equal one leaves its edges showing."""
+    if count <= 1 or count > len(PALETTE):
+        return THINNEST if count > len(PALETTE) else 2.0
+    step = (THICKEST - THINNEST) / (count - 1)
+    return THICKEST - index * step
+
+
 def line_chart(
-    title: str, series: Sequence[Series], *, x_label: str, y_label: str, spans: Sequence[Span] = ()
+    title: str,
+    series: Sequence[Series],
+    *,
+    x_label: str,
+    y_label: str,
+    spans: Sequence[Span] = (),
+    targets: Sequence[Target] = (),
+    about: str = "",
 ) -> str:
-    """Lines over a shared x axis with ``spans`` marked; non-finite points are left out."""
+    """Lines over a shared x axis with ``spans`` marked and ``targets`` drawn across; non-finite
+    points are left out."""
     series = [Series(s.name, tuple(p for p in s.points if _is_finite(p))) for s in series]
     points = [p for s in series for p in s.points]
     if not points:
-        return no_data(title)
+        return no_data(title, about)
     xs = [p[0] for p in points] + [s.start for s in spans] + [s.end for s in spans if s.end]
-    ys = [p[1] for p in points]
+    ys = [p[1] for p in points] + [t.value for t in targets if math.isfinite(t.value)]
     frame = Frame(*_bounds(min(xs), max(xs)), *_bounds(min(*ys, 0.0), max(ys)))
     parts = [_axes(frame, x_label, y_label)]
     parts.extend(_span(frame, span, i) for i, span in enumerate(spans))
+    parts.extend(_target(frame, t) for t in targets if math.isfinite(t.value))
     for i, line in enumerate(series):
-        colour = PALETTE[i % len(PALETTE)]
+        colour, width = get_colour(i), get_stroke_width(i, len(series))
         coords = " ".join(f"{frame.x(x):.1f},{frame.y(y):.1f}" for x, y in line.points)
+        dash = {"stroke_dasharray": get_dash(i)} if get_dash(i) else {}
         parts.append(
-            element("polyline", fill="none", stroke=colour, stroke_width=1.5, points=coords)
-        )
+            element(
+                "polyline", fill="none", stroke=colour, stroke_width=f"{width:.2f}",
+                stroke_linejoin="round", points=coords, inner=element("title", text=line.name),
+                **dash,
+            )
+        )  # fmt: skip
         if len(line.points) == 1:
             x, y = line.points[0]
             parts.append(element("circle", cx=frame.x(x), cy=frame.y(y), r=3, fill=colour))
-    parts.append(_legend([s.name for s in series]))
-    return _figure(title, parts)
+    legend = _legend([(s.name, get_colour(i), get_dash(i)) for i, s in enumerate(series)])
+    return _figure(title, parts, about=about, legend=legend)
 
 
 def bar_chart(
-    title: str, categories: Sequence[str], groups: Sequence[Bars], *, y_label: str
+    title: str,
+    categories: Sequence[str],
+    groups: Sequence[Bars],
+    *,
+    y_label: str,
+    about: str = "",
 ) -> str:
     """Grouped bars: one group per category, one bar per entry of ``groups``."""
     values = [v for g in groups for v in g.values if math.isfinite(v)]
     if not categories or not values:
-        return no_data(title)
+        return no_data(title, about)
     frame = Frame(0.0, float(len(categories)), *_bounds(min(*values, 0.0), max(values)))
     parts = [_axes(frame, "", y_label, x_ticks=False)]
     slot = (WIDTH - LEFT - RIGHT) / len(categories)
@@ -110,12 +167,12 @@ def bar_chart(
             top, base = sorted((frame.y(value), frame.y(0.0)))
             tip = element("title", text=f"{group.name}: {value:g}")
             x = frame.x(i) + slot * 0.1 + g * width
-            fill = PALETTE[g % len(PALETTE)]
+            fill = get_colour(g)
             parts.append(
                 element("rect", x=x, y=top, width=width, height=base - top, fill=fill, inner=tip)
             )
-    parts.append(_legend([g.name for g in groups]))
-    return _figure(title, parts)
+    legend = _legend([(g.name, get_colour(i), "") for i, g in enumerate(groups)])
+    return _figure(title, parts, about=about, legend=legend)
 
 
 def element(tag: str, *, text: str = "", inner: str = "", **attrs: str | float) -> str:
@@ -186,14 +243,31 @@ def _span(frame: Frame, span: Span, index: int) -> str:
     return shade + label
 
 
-def _legend(names: Sequence[str]) -> str:
-    parts = []
-    x = float(LEFT)
-    for i, name in enumerate(names):
-        parts.append(element("rect", x=x, y=8, width=10, height=10, fill=PALETTE[i % len(PALETTE)]))
-        parts.append(_text(x + 14, 17, name))
-        x += 24 + 7 * len(name)
-    return "".join(parts)
+def _target(frame: Frame, target: Target) -> str:
+    y = frame.y(target.value)
+    line = element("line", class_="target", x1=LEFT, y1=y, x2=WIDTH - RIGHT, y2=y,
+                   stroke="#2a7", stroke_width=1.5, stroke_dasharray="8 4")  # fmt: skip
+    label = element("text", class_="target", x=WIDTH - RIGHT - 4, y=y - 5, text_anchor="end",
+                    text=target.label)  # fmt: skip
+    return line + label
+
+
+def _legend(entries: Sequence[tuple[str, str, str]]) -> str:
+    """An HTML list under the chart (it wraps): a sample of each line or bar, and its name."""
+    items = []
+    for name, colour, dash in entries:
+        dashed = {"stroke_dasharray": dash} if dash else {}
+        sample = element(
+            "svg", xmlns="http://www.w3.org/2000/svg", width=26, height=10, aria_hidden="true",
+            inner=element("line", x1=1, y1=5, x2=25, y2=5, stroke=colour, stroke_width=4,
+                          **dashed),
+        )  # fmt: skip
+        items.append(f"<li>{sample}{escape(name)}</li>")
+    return f'<ul class="legend">{"".join(items)}</ul>'
+
+
+def _about(about: str) -> str:
+    return f'<p class="about">{escape(about)}</p>' if about else ""
 
 
 def _text(x: float, y: float, text: str, *, anchor: str = "start") -> str:
@@ -206,15 +280,16 @@ def _attr(value: str | float) -> str:
     return escape(str(value))
 
 
-def _figure(title: str, parts: Sequence[str]) -> str:
+def _figure(title: str, parts: Sequence[str], *, about: str = "", legend: str = "") -> str:
     svg = element(
         "svg",
         xmlns="http://www.w3.org/2000/svg",
         viewBox=f"0 0 {WIDTH} {HEIGHT}",
-        width=WIDTH,
-        height=HEIGHT,
+        width="100%",
+        preserveAspectRatio="xMidYMid meet",
         role="img",
         aria_label=title,
         inner="".join(parts),
     )
-    return f'<figure class="chart"><figcaption>{escape(title)}</figcaption>{svg}</figure>'
+    caption = f"<figcaption>{escape(title)}</figcaption>{_about(about)}"
+    return f'<figure class="chart">{caption}{svg}{legend}</figure>'

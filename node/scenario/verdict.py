@@ -40,19 +40,24 @@ def check_no_conflicting_blocks(nodes: list[NodeObservation]) -> CheckResult:
     conflicts = sorted(h for h, hashes in seen.items() if len(hashes) > 1)
     compared = len(seen)
     if conflicts:
-        return CheckResult("no_conflicting_blocks", False, f"conflicting heights {conflicts[:10]}")
+        shown = ", ".join(map(str, conflicts[:10])) + (", ..." if len(conflicts) > 10 else "")
+        return CheckResult("no_conflicting_blocks", False, f"different blocks at heights {shown}")
     return CheckResult("no_conflicting_blocks", compared > 0, f"{compared} heights compared")
 
 
 def check_honest_running(nodes: list[NodeObservation]) -> CheckResult:
     down = [n.name for n in nodes if n.honest and not n.running]
-    detail = f"not answering: {down}" if down else "every honest node answers"
+    detail = f"not answering: {join_names(down)}" if down else "every honest node answers"
     return CheckResult("honest_nodes_running", not down, detail)
 
 
 def check_min_height(nodes: list[NodeObservation], min_height: int) -> CheckResult:
     low = {n.name: n.height for n in nodes if n.honest and n.height < min_height}
-    detail = f"below {min_height}: {low}" if low else f"every honest node >= {min_height}"
+    detail = (
+        f"below {min_height}: {join_heights(low)}"
+        if low
+        else f"every honest node reached {min_height}"
+    )
     return CheckResult("min_height", not low, detail)
 
 
@@ -62,10 +67,11 @@ def check_caught_up(nodes: list[NodeObservation], slack: int) -> CheckResult:
     top = max((n.height for n in honest), default=0)
     behind = {n.name: n.height for n in honest if n.height < top - slack}
     perturbed = sorted(n.name for n in honest if n.perturbed)
+    caught = f"{join_names(perturbed)} perturbed and caught up" if perturbed else "none perturbed"
     detail = (
-        f"behind the tip {top} by more than {slack}: {behind}"
+        f"more than {slack} behind the tip {top}: {join_heights(behind)}"
         if behind
-        else (f"all within {slack} of {top}; perturbed and caught up: {perturbed}")
+        else f"all within {slack} blocks of the tip {top}; {caught}"
     )
     return CheckResult("caught_up", not behind, detail)
 
@@ -81,7 +87,10 @@ def check_same_model(nodes: list[NodeObservation], needs_model: bool) -> CheckRe
     version = max(common)
     hashes = {n.name: n.model_hashes[version] for n in honest}
     same = len(set(hashes.values())) == 1
-    detail = f"v{version}: {next(iter(hashes.values()))[:16]}" if same else f"v{version}: {hashes}"
+    if same:
+        detail = f"v{version}: {next(iter(hashes.values()))[:16]}"
+    else:
+        detail = f"v{version} differs: " + ", ".join(f"{n} {h}" for n, h in hashes.items())
     return CheckResult("same_model_hash", same and version >= 1, detail)
 
 
@@ -98,12 +107,30 @@ def check_accuracy(versions: list[VersionPoint], target: float) -> CheckResult:
 def check_slashed(nodes: list[NodeObservation], names: list[str]) -> CheckResult:
     by_name = {n.name: n for n in nodes}
     missed = [name for name in names if name not in by_name or not by_name[name].slashed]
-    detail = f"not slashed: {missed}" if missed else f"slashed by evidence: {names}"
+    detail = (
+        f"not slashed: {join_names(missed)}"
+        if missed
+        else f"slashed by evidence: {join_names(names)}"
+    )
     return CheckResult("double_signers_slashed", not missed, detail)
 
 
 def check_elected(nodes: list[NodeObservation], names: list[str]) -> CheckResult:
     by_name = {n.name: n for n in nodes}
     missed = [name for name in names if name not in by_name or not by_name[name].validator_at_end]
-    detail = f"not in the validator set: {missed}" if missed else f"elected: {names}"
+    detail = (
+        f"not in the validator set: {join_names(missed)}"
+        if missed
+        else f"elected: {join_names(names)}"
+    )
     return CheckResult("joiners_elected", not missed, detail)
+
+
+def join_names(names: list[str]) -> str:
+    """``v1, v2`` (``none`` for no names)."""
+    return ", ".join(names) or "none"
+
+
+def join_heights(heights: dict[str, int]) -> str:
+    """``v1 at 4, v2 at 5``."""
+    return ", ".join(f"{name} at {height}" for name, height in heights.items())

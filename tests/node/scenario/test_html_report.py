@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from html import escape
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 
+from node.scenario.glossary import get_check, get_figure
 from node.scenario.html import marks_to_spans, render_html
 from node.scenario.manifest import Byzantine, Manifest, NodeSpec
 from node.scenario.output import ReportWriteError, write_report
@@ -20,7 +22,7 @@ from node.scenario.report import (
     RunReport,
     VersionPoint,
 )
-from node.scenario.svg import Span, bar_chart, line_chart, nice_ticks
+from node.scenario.svg import Series, Span, bar_chart, get_colour, line_chart, nice_ticks
 from node.scenario.verdict import judge
 
 MANIFEST = Manifest(
@@ -68,7 +70,9 @@ def full_report() -> RunReport:
 
 
 def _svgs(page: str) -> list[ElementTree.Element]:
-    return [ElementTree.fromstring(s) for s in re.findall(r"<svg .*?</svg>", page, re.S)]
+    """The charts (not the line samples of their legends)."""
+    charts = re.findall(r'<svg [^>]*role="img".*?</svg>', page, re.S)
+    return [ElementTree.fromstring(s) for s in charts]
 
 
 def test_render_html_draws_every_chart_from_real_records() -> None:
@@ -87,7 +91,7 @@ def test_render_html_draws_every_chart_from_real_records() -> None:
     assert len(heights.findall(f"{ns}polyline")) == 3  # one line per node
     assert any(t.text == "kill v1" for t in heights.iter(f"{ns}text"))  # the perturbation span
     stake = svgs[3]
-    assert len(stake.findall(f"{ns}rect")) == 2 + 3 * 2  # legend + start/end per node
+    assert len(stake.findall(f"{ns}rect")) == 3 * 2  # start and end per node
 
 
 def test_render_html_without_data_says_so() -> None:
@@ -155,10 +159,61 @@ def test_charts_skip_non_finite_values_and_single_points() -> None:
     assert "<circle" in one
     assert "no data" in bar_chart("t", ["a"], [Bars("b", (float("inf"),))], y_label="")
     flat = bar_chart("t", ["a", "b"], [Bars("z", (0.0, 0.0))], y_label="")
-    assert flat.count("<rect") == 3
+    assert flat.count("<rect") == 2
 
 
 def test_nice_ticks_are_round_and_cover_the_range() -> None:
     assert nice_ticks(0.0, 1.0) == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
     assert nice_ticks(0.0, 1_000_000.0) == pytest.approx([0.0, 2e5, 4e5, 6e5, 8e5, 1e6])
     assert nice_ticks(-3.0, 7.0) == pytest.approx([-2.0, 0.0, 2.0, 4.0, 6.0])
+
+
+def test_render_html_explains_every_check_and_figure() -> None:
+    report = full_report()
+    report.figures = {"finality_p50_ms": 340.0, "best_accuracy": 0.9, "invented_figure": 3}
+    page = render_html(report)
+    for check in report.checks:
+        term = get_check(check.name)
+        assert term.description and escape(term.description) in page
+    assert "finality p50" in page and "340 ms" in page
+    assert escape(get_figure("best_accuracy").description) in page
+    assert "invented figure" in page  # an unknown name is still shown, readably
+    assert "what it checks" in page and "what it is" in page
+
+
+def test_render_html_accuracy_chart_has_the_target_line() -> None:
+    report = full_report()
+    report.figures["target_accuracy"] = 0.85
+    accuracy = _svgs(render_html(report))[0]
+    ns = "{http://www.w3.org/2000/svg}"
+    targets = [e for e in accuracy.iter(f"{ns}line") if e.get("class") == "target"]
+    assert len(targets) == 1
+    assert any(t.text == "target 0.85" for t in accuracy.iter(f"{ns}text"))
+    del report.figures["target_accuracy"]
+    accuracy = _svgs(render_html(report))[0]
+    assert not [e for e in accuracy.iter(f"{ns}line") if e.get("class") == "target"]
+
+
+def test_render_html_charts_are_page_wide() -> None:
+    page = render_html(full_report())
+    for svg in _svgs(page):
+        assert svg.get("width") == "100%" and svg.get("viewBox")
+    assert "figure.chart { display: block; width: 100%" in page
+
+
+def test_line_chart_gives_each_of_many_series_its_own_colour_and_legend_entry() -> None:
+    series = [Series(f"n{i}", ((0.0, 0.0), (1.0, float(i)))) for i in range(25)]
+    chart = line_chart("t", series, x_label="x", y_label="y")
+    svg = ElementTree.fromstring(re.findall(r'<svg [^>]*role="img".*?</svg>', chart, re.S)[0])
+    ns = "{http://www.w3.org/2000/svg}"
+    styles = {(p.get("stroke"), p.get("stroke-dasharray")) for p in svg.iter(f"{ns}polyline")}
+    assert len(styles) == 25
+    assert len({get_colour(i) for i in range(25)}) == 25
+    assert chart.count("<li>") == 25 and all(f"n{i}</li>" in chart for i in range(25))
+
+
+def test_line_chart_draws_overlapping_lines_thickest_first() -> None:
+    same = ((0.0, 0.0), (1.0, 1.0))
+    chart = line_chart("t", [Series(n, same) for n in ("a", "b", "c")], x_label="", y_label="")
+    widths = [float(w) for w in re.findall(r'<polyline[^>]* stroke-width="([0-9.]+)"', chart)]
+    assert widths == sorted(widths, reverse=True) and widths[0] > widths[-1]

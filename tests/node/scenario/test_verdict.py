@@ -62,7 +62,7 @@ def test_verdict_conflicting_block_at_one_height_fails() -> None:
     nodes = clean()
     nodes[1] = observe("v1", block_hashes={**BLOCKS, 3: "evil"})
     result = check_no_conflicting_blocks(nodes)
-    assert not result.passed and "[3]" in result.detail
+    assert not result.passed and "heights 3" in result.detail
 
 
 def test_verdict_a_node_that_compared_nothing_does_not_pass_vacuously() -> None:
