@@ -21,8 +21,8 @@ as other libp2p implementations speak it. They are registered with the bug patch
    the service's whole task tree. Pubsub calls it for every received message from the stream
    handler, which is no task of the tree, so each message paid a full walk over every live
    task of the service (half of a node's CPU time at 21 validators). The wrapper records each
-   task the manager runs by its trio task, answers "no parent" at once for a trio task it
-   never ran, and leaves every other lookup to the library's walk.
+   task the manager runs by its trio task while it runs, answers "no parent" at once for a
+   trio task it never ran (or that ended), and leaves every other lookup to the library's walk.
 """
 
 import contextvars
@@ -112,11 +112,20 @@ def no_release_on_read(_original: Callable[[], bool]) -> Callable[[], bool]:
 def register_managed_task(
     original: Callable[..., Awaitable[None]],
 ) -> Callable[..., Awaitable[None]]:
-    """Patch 8, part 1: ``FunctionTask.run`` records the trio task it runs in."""
+    """Patch 8, part 1: ``FunctionTask.run`` records the trio task it runs in, until it ends.
+
+    The entry must go when the run ends: the value (the library's task) refers to the trio task
+    it is weakly keyed by, so the weak key alone never frees it, and every finished task (one
+    per gossip message received) stayed in memory for good: ~0.11 MiB per block on a testnet.
+    """
 
     async def run(self: Any) -> None:
-        _managed_tasks[trio.lowlevel.current_task()] = self
-        await original(self)
+        trio_task = trio.lowlevel.current_task()
+        _managed_tasks[trio_task] = self
+        try:
+            await original(self)
+        finally:
+            _managed_tasks.pop(trio_task, None)
 
     return run
 
