@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import time
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 
@@ -29,6 +30,8 @@ from ml.training.jobs import (
 
 logger = logging.getLogger(__name__)
 DEFAULT_NICE = 10
+WORKER_READY = "ready"
+"""The worker's first message: torch is imported and it reads jobs now."""
 
 
 def _run_job(job: WorkerJob) -> TrainingOutcome:
@@ -79,6 +82,10 @@ def _worker_main(conn: Connection, nice: int) -> None:
     from ml.training.local import configure_determinism
 
     configure_determinism()
+    try:
+        conn.send(WORKER_READY)
+    except (BrokenPipeError, OSError):
+        return
     while True:
         try:
             job = conn.recv()
@@ -100,6 +107,12 @@ class TrainingWorker:
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
         self._pending: int | None = None
+        self._ready = False
+
+    @property
+    def is_ready(self) -> bool:
+        """Whether the worker said it is ready (torch imported, reading jobs)."""
+        return self._ready
 
     @property
     def is_running(self) -> bool:
@@ -151,19 +164,27 @@ class TrainingWorker:
         conn = self._require_conn()
         process = self._require_process()
         alive = process.is_alive()
-        if conn.poll():
+        while conn.poll():
             try:
-                outcome: TrainingOutcome = conn.recv()
+                outcome: TrainingOutcome | str = conn.recv()
             except (EOFError, OSError):
                 return self._on_crash(process, conn)
+            if isinstance(outcome, str):  # WORKER_READY, once, before any outcome
+                self._ready = True
+                continue
             self._pending = None
             return outcome
         return None if alive else self._on_crash(process, conn)
 
     def wait_result(self, timeout: float | None = None) -> TrainingOutcome | None:
         """Blocking variant for scripts and tests: wait up to `timeout` seconds."""
-        wait([self._require_conn()], timeout)
-        return self.poll_result()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            wait([self._require_conn()], remaining)
+            outcome = self.poll_result()
+            if outcome is not None or (deadline is not None and time.monotonic() >= deadline):
+                return outcome
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the worker: close the pipe (it exits on EOF), then terminate if it lingers."""
@@ -174,7 +195,7 @@ class TrainingWorker:
         if self._process.is_alive():
             self._process.kill()
             self._process.join()
-        self._process, self._conn, self._pending = None, None, None
+        self._process, self._conn, self._pending, self._ready = None, None, None, False
 
     def _require_conn(self) -> Connection:
         if self._conn is None:
@@ -192,5 +213,5 @@ class TrainingWorker:
         failed = TrainingFailed(self._pending, f"worker exited with code {code}", crashed=True)
         logger.warning("training worker died pid=%s exitcode=%s", process.pid, code)
         conn.close()
-        self._process, self._conn, self._pending = None, None, None
+        self._process, self._conn, self._pending, self._ready = None, None, None, False
         return failed

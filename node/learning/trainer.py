@@ -182,8 +182,10 @@ class Trainer:
         )
 
     async def _run_job(self, job: WorkerJob) -> TrainingOutcome:
-        # Sending blocks until the worker reads, and a worker that is still importing torch
-        # reads nothing for seconds: a thread sends, so the event loop never waits on it.
+        failed_to_start = await self._wait_until_worker_ready()
+        if failed_to_start is not None:
+            return failed_to_start
+        # Sending blocks until the worker reads: a thread sends, so the event loop never waits.
         await trio.to_thread.run_sync(self._worker.submit, job)
         handed_over = trio.current_time()
         is_training = isinstance(job, TrainingJob | AppTrainingJob)
@@ -202,6 +204,16 @@ class Trainer:
                         "train", trio.current_time() - handed_over
                     )
                 return outcome
+
+    async def _wait_until_worker_ready(self) -> TrainingOutcome | None:
+        """Wait (never blocking the loop) until the worker has imported torch; its crash
+        outcome if it died first. Jobs are timed from the moment a ready worker has them."""
+        while not self._worker.is_ready:
+            await trio.lowlevel.wait_readable(self._worker.fileno())
+            outcome = self._worker.poll_result()
+            if outcome is not None:
+                return outcome
+        return None
 
     async def _handle(self, job: WorkerJob, outcome: TrainingOutcome) -> None:
         if isinstance(job, AppTrainingJob | AppEvaluationJob):

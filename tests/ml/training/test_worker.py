@@ -1,6 +1,8 @@
 import os
 import select
 import signal
+import time
+from multiprocessing.connection import wait
 
 import pytest
 import trio
@@ -149,3 +151,18 @@ def test_worker_handle_refuses_use_before_start_and_bad_nice():
         handle.submit(_job(9))
     with pytest.raises(WorkerError):
         TrainingWorker(nice=40)
+
+
+def test_worker_says_when_it_is_ready_and_the_first_result_still_arrives() -> None:
+    worker = TrainingWorker(nice=0)
+    worker.start()
+    try:
+        assert not worker.is_ready
+        deadline = time.monotonic() + 120
+        while not worker.is_ready and time.monotonic() < deadline:
+            wait([worker.fileno()], 1.0)
+            assert worker.poll_result() is None  # the ready message is no job outcome
+        assert worker.is_ready
+    finally:
+        worker.close()
+    assert not worker.is_ready
