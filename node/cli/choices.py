@@ -23,6 +23,20 @@ def validate_positive(option: str, value: float) -> None:
         fail(f"{option} must be a number above 0, got {value!r}", ExitCode.USAGE)
 
 
+def validate_rule(rule: str) -> None:
+    """Exit 2 unless ``rule`` is an aggregation rule (``tx create-task``, ``task create``)."""
+    from ml.aggregation.spec import RULES
+
+    validate_choice("--rule", rule, RULES)
+
+
+def validate_model(model: str) -> None:
+    """Exit 2 unless ``model`` is a catalog model id."""
+    from ml.models import list_model_ids
+
+    validate_choice("--model", model, list_model_ids())
+
+
 def validate_testnet_options(model: str, rule: str, partition: str, alpha: float) -> None:
     """What ``testnet create`` checks before it writes anything."""
     from ml.aggregation.spec import RULES

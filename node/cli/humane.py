@@ -6,7 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
+
+WHOLE_WIDTH = 10_000
 
 
 def format_ago(then_ms: int, now_ms: int) -> str:
@@ -61,3 +65,16 @@ def render_identity(info: dict[str, Any], dashboard: str = "") -> list[str]:
     """The node's address, peer id and dashboard, each whole on its own line (to copy)."""
     lines = [f"address   {info['address'] or '-'}", f"peer id   {info['peer_id']}"]
     return [*lines, f"dashboard {dashboard}"] if dashboard else lines
+
+
+def print_whole(console: Console, table: Table, *whole_columns: int) -> None:
+    """Print ``table`` with the cells of ``whole_columns`` (hashes, addresses) never cut or
+    folded: the table is as wide as those need, wider than the terminal if it must be (the
+    terminal wraps the line, which keeps a copied hash whole)."""
+    for index in whole_columns:
+        table.columns[index].no_wrap = True
+        table.columns[index].overflow = "ignore"
+    needed = Measurement.get(console, console.options.update_width(WHOLE_WIDTH), table).minimum
+    if needed > console.width:
+        table.width = needed
+    console.print(table, crop=False)

@@ -86,8 +86,11 @@ def create_task(
     as_json: JsonOpt = False,
 ) -> None:
     """Open a training task; its initial weights are init_weights(MODEL, INITIAL_SEED)."""
+    from node.cli.choices import validate_model, validate_rule
     from node.ops.testnet import TaskOptions, TestnetOptions, build_task
 
+    validate_model(model)
+    validate_rule(rule)
     options = TaskOptions(
         model, rule, parse_rule_params(param or []), min_deltas, max_staleness, clip_norm,
         reward_per_delta, reward_pool, initial_seed,
@@ -135,6 +138,8 @@ def show(
     from rich.console import Console
     from rich.table import Table
 
+    from node.cli.humane import print_whole
+
     client = connect(home, api)
     try:
         info = client.get(f"/tasks/{task}")
@@ -151,13 +156,12 @@ def show(
     )
     typer.echo(f"task {task}: {info['spec']['model_id']}, version {info['version']}{shown}")
     table = Table("version", "height", "accuracy", "network (reports)", "model hash")
-    table.columns[4].overflow = "fold"
     for m in models:
         accuracy = "-" if m["accuracy"] is None else f"{m['accuracy']:.4f}"
         network = m.get("network_accuracy")
         reports = f"{network:.4f} ({m['reports']})" if network is not None else "-"
         table.add_row(str(m["version"]), str(m["height"]), accuracy, reports, m["model_hash"])
-    Console().print(table)
+    print_whole(Console(), table, 4)  # a hash to copy: never cut
 
 
 @model_app.command("export", epilog=EXIT_CODES_HELP)

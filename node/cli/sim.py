@@ -38,7 +38,8 @@ EXIT_INVARIANT = 4
 
 sim_app = typer.Typer(
     name="sim",
-    help="Deterministic simulations of the consensus core.",
+    help="Scenarios on real nodes or in simulation (run), compose clusters (compose), and the "
+    "deterministic consensus simulator (consensus).",
     no_args_is_help=True,
     add_completion=False,
 )

@@ -1,7 +1,7 @@
 """``deltachain sim compose``: a scenario manifest as a docker-compose cluster.
 
-Exit codes: 0 written; 2 bad arguments, an unreadable manifest or a directory that cannot be
-used.
+Exit codes: 0 written; 2 bad arguments or a directory that cannot be used; 3 the manifest is
+missing, unreadable or inconsistent (as for ``sim run``).
 """
 
 from __future__ import annotations
@@ -23,12 +23,13 @@ from node.scenario.compose import (
 from node.scenario.compose_hosts import parse_hosts, write_per_host
 from node.scenario.compose_init import build_init_compose, describe_init, existing_cluster
 from node.scenario.compose_service import TOKEN_FILE, ComposeError
-from node.scenario.errors import ScenarioError
+from node.scenario.errors import ManifestError, ScenarioError
 from node.scenario.manifest import Manifest
 from node.scenario.parse import load_manifest
 from node.scenario.yamltext import dump_yaml
 
 EXIT_USAGE = 2
+EXIT_CONFIG = 3
 EXIT_CODES_HELP = " ".join((__doc__ or "").split("\n\n", 1)[1].split())
 
 
@@ -72,6 +73,10 @@ def compose(
     options = ClusterOptions(image, subnet, api_port_base, uid, gid)
     try:
         manifest = load_manifest(manifest_path)
+    except ManifestError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from None
+    try:
         if print_init_form:
             data = build_init_compose(manifest, shipped_name(manifest), options)
             typer.echo(dump_yaml(data, comments=describe_init(manifest)), nl=False)

@@ -14,8 +14,10 @@ from typing import Annotated, Any
 
 import typer
 
+from ml.errors import MlError
 from node.api.errors import ApiError
 from node.cli.app_cmds import ConfigOpt, parse_config_pairs
+from node.cli.choices import validate_rule
 from node.cli.common import (
     EXIT_CODES_HELP,
     ExitCode,
@@ -48,6 +50,8 @@ task_app = typer.Typer(
     epilog=EXIT_CODES_HELP,
 )
 U64 = {"min": 0, "max": MAX_U64}
+CATALOG_TASK_ID = 1
+"""The task a node's trainer runs on its digits shard when ``[training] enabled``."""
 
 
 @task_app.command("create", epilog=EXIT_CODES_HELP)
@@ -84,15 +88,19 @@ def create(
 
     if not math.isfinite(clip_norm) or clip_norm <= 0:
         fail("--clip-norm must be a positive number", ExitCode.USAGE)
+    validate_rule(rule)
+    params = parse_rule_params(param or [])
     try:
         app = prepare_app_task(app_source, parse_config_pairs(config), init_seed, init_weights)
         options = TaskOptions(
-            app.name, rule, parse_rule_params(param or []), min_deltas, staleness, clip_norm,
-            reward, reward_pool, init_seed, app,
+            app.name, rule, params, min_deltas, staleness, clip_norm, reward, reward_pool,
+            init_seed, app,
         )  # fmt: skip
         body, snapshot = build_task(TestnetOptions(task=options))
     except NodeError as exc:
         report(exc)
+    except MlError as exc:  # the rule's parameters (the app itself is checked above)
+        fail(f"bad task: {exc}", ExitCode.USAGE)
     client = connect(home, api, token)
     try:
         client.put_blob(app.bundle)
@@ -142,15 +150,17 @@ def list_tasks(
 ) -> None:
     """Every task: its app, version, accuracy (this node's and the network's), whether this
     node trains it."""
+    from node.ops.config import load_config
     from node.ops.join import read_joined
 
     client = connect(home, api)
     rows: list[dict[str, Any]] = []
     try:
         joined = read_joined(home) if home is not None else {}
+        catalog = home is not None and load_config(home).training.enabled
         for task in client.get("/tasks")["tasks"]:
             models = client.get(f"/tasks/{task['task_id']}/models")["models"]
-            rows.append(_task_row(task, models, joined))
+            rows.append(_task_row(task, models, joined, trains_catalog=catalog))
     except ApiError as exc:
         fail_api(exc)
     except NodeError as exc:
@@ -162,8 +172,14 @@ def list_tasks(
 
 
 def _task_row(
-    task: dict[str, Any], models: list[dict[str, Any]], joined: dict[int, str]
+    task: dict[str, Any],
+    models: list[dict[str, Any]],
+    joined: dict[int, str],
+    *,
+    trains_catalog: bool = False,
 ) -> dict[str, Any]:
+    """One task for the list; a node with training on trains the catalog task (task 1, no app)
+    and the app tasks it joined."""
     spec = task["spec"]
     app = spec.get("app")
     app_hash = app["app_hash"] if app else None
@@ -178,5 +194,7 @@ def _task_row(
         "network_accuracy": reported[-1]["accuracy"] if reported else None,
         "network_version": reported[-1]["version"] if reported else None,
         "pending": task["pending"],
-        "trains": app_hash is not None and joined.get(task["task_id"]) == app_hash,
+        "trains": joined.get(task["task_id"]) == app_hash
+        if app_hash is not None
+        else trains_catalog and task["task_id"] == CATALOG_TASK_ID,
     }

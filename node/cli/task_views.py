@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from node.cli.common import print_json
+from node.cli.humane import print_whole
 from node.ops.app_source import AppSource, describe_app
 
 
@@ -36,7 +37,7 @@ def show_tasks(rows: list[dict[str, Any]]) -> None:
         accuracy = "-" if row["accuracy"] is None else f"{row['accuracy']:.4f}"
         network = row.get("network_accuracy")
         network_text = "-" if network is None else f"{network:.4f} (v{row['network_version']})"
-        app_hash = "(catalog model)" if row["app_hash"] is None else row["app_hash"][:16]
+        app_hash = "(catalog model)" if row["app_hash"] is None else row["app_hash"]
         table.add_row(
             str(row["task_id"]),
             str(row["app"]),
@@ -47,4 +48,4 @@ def show_tasks(rows: list[dict[str, Any]]) -> None:
             str(row["pending"]),
             "yes" if row["trains"] else "no",
         )
-    Console().print(table)
+    print_whole(Console(), table, 2)  # the app hash is what `app inspect` and `task join` name

@@ -62,6 +62,31 @@ def test_model_show_lists_versions_with_height_hash_and_accuracy(served: ServedN
     assert code == ExitCode.FAILURE and "no task 4" in text
 
 
+def test_model_show_limit_keeps_the_newest_versions(chain_home: Path, tmp_path: Path) -> None:
+    """Versions 2-5 added to a copy of the store: ``--limit 2`` shows 4 and 5 and says how many
+    there are; ``--limit 0`` shows all; a negative limit is a usage error."""
+    home = tmp_path / "more"
+    shutil.copytree(chain_home, home)
+    store = ChainStore(home / "chain.db")
+    first = store.get_models(1)[0]
+    for version in range(2, 6):
+        hashed = bytes([version]) * 32
+        store.save_model(dataclasses.replace(first, version=version, model_hash=hashed))
+    store.close()
+    with ServedNode(home, make=open_node) as node:
+        code, out, _ = invoke(node, "model", "show", "--task", "1", "--limit", "2", "--json")
+        assert code == ExitCode.OK, out
+        assert [m["version"] for m in json.loads(out)["models"]] == [4, 5]
+        code, out, text = invoke(node, "model", "show", "--task", "1", "--limit", "2")
+        assert code == ExitCode.OK and "the newest 2 of 5" in text
+        assert (bytes([5]) * 32).hex() in out.replace("│", "").replace(" ", "").replace("\n", "")
+        assert (bytes([3]) * 32).hex()[:12] not in out
+        code, out, _ = invoke(node, "model", "show", "--task", "1", "--limit", "0", "--json")
+        assert [m["version"] for m in json.loads(out)["models"]] == [1, 2, 3, 4, 5]
+        code, _, text = invoke(node, "model", "show", "--task", "1", "--limit", "-1")
+        assert code == ExitCode.USAGE
+
+
 def test_model_export_writes_the_named_tensors(
     served: ServedNode, chain_home: Path, tmp_path: Path
 ) -> None:

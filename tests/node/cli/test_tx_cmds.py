@@ -122,7 +122,7 @@ def test_tx_create_task_refuses_a_bad_rule_before_submitting(home: Path) -> None
     base = ["create-task", "--model", "mlp-digits", "--min-deltas", "1", "--max-staleness", "1"]
     base += ["--clip-norm", "1", "--reward-per-delta", "1", "--reward-pool", "1"]
     unknown = tx(home, *base, "--rule", "majority")
-    assert unknown.exit_code == ExitCode.USAGE and "unknown rule" in unknown.output
+    assert unknown.exit_code == ExitCode.USAGE and "--rule must be one of fedavg" in unknown.output
     bad_param = tx(home, *base, "--rule", "fedavg", "--param", "f")
     assert bad_param.exit_code == ExitCode.USAGE and "name=number" in bad_param.output
     clash = tx(home, *base, "--rule", "fedavg", "--param", "min_deltas=9")

@@ -77,11 +77,20 @@ def test_print_init_form_is_the_root_file(monkeypatch: pytest.MonkeyPatch) -> No
     assert result.output == (REPO / "docker-compose.yml").read_text()
 
 
-def test_sim_compose_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
+def test_sim_compose_bad_or_missing_manifest_exits_3_like_sim_run(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "x"\nbogus = 1\n')
+    for manifest in (bad, tmp_path / "none.toml"):
+        for command in ("compose", "run"):
+            args = ["sim", command, str(manifest), "--out", str(tmp_path / "o1")]
+            result = runner.invoke(app, args if command == "compose" else args[:3])
+            assert result.exit_code == 3, (command, manifest, result.output)
+            assert "Traceback" not in result.output and "error" in result.output
+    assert not (tmp_path / "o1").exists()
+
+
+def test_sim_compose_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
     cases = [
-        ["sim", "compose", str(bad), "--out", str(tmp_path / "o1")],
         ["sim", "compose", str(REPO / BASELINE)],
         ["sim", "compose", str(REPO / BASELINE), "--out", str(tmp_path / "o2"), "--keep-existing"],
         ["sim", "compose", str(REPO / BASELINE), "--out", str(tmp_path / "o3"), "--subnet", "x"],
@@ -90,7 +99,7 @@ def test_sim_compose_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
         result = runner.invoke(app, args)
         assert result.exit_code == 2, (args, result.output)
         assert "Traceback" not in result.output
-    assert not (tmp_path / "o1").exists() and not (tmp_path / "o3").exists()
+    assert not (tmp_path / "o3").exists()
     blocker = tmp_path / "file"
     blocker.write_text("x")
     result = runner.invoke(app, ["sim", "compose", str(REPO / BASELINE), "--out", str(blocker)])
