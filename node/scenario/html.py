@@ -204,12 +204,16 @@ def _nodes_table(report: RunReport) -> str:
              "validator at end", "perturbed", "starts", "accepted deltas", "delta rewards",
              "balance gain")  # fmt: skip
     rows = [
-        (escape(n.name), _yes(n.honest), _yes(n.running), str(n.height), str(n.bonded_start),
-         str(n.bonded_end), _yes(n.slashed), _yes(n.validator_at_end), _yes(n.perturbed),
-         str(n.starts), str(n.accepted_deltas), str(n.delta_rewards), str(n.balance_gain))
+        (escape(n.name), _yes(n.honest), _yes(n.running), _num(n.height), _num(n.bonded_start),
+         _num(n.bonded_end), _yes(n.slashed), _yes(n.validator_at_end), _yes(n.perturbed),
+         _num(n.starts), _num(n.accepted_deltas), _num(n.delta_rewards), _num(n.balance_gain))
         for n in report.nodes
     ]  # fmt: skip
     return _table(heads, rows)
+
+
+def _num(value: int) -> Cell:
+    return ("num", f"{value:,}")
 
 
 def _table(heads: Sequence[str], rows: Sequence[Sequence[Cell]], *, header: bool = True) -> str:
