@@ -89,8 +89,9 @@ def _run_in(
             sweep_sessions(setup.fleet.sessions)
             resources = setup.close()
     report.figures["processes_left"] = len(left)
-    what = "no container, network or volume" if options.docker else "no process"
-    detail = f"left behind: {[*left, *resources]}" if left or resources else what
+    what = "no container, network or volume left" if options.docker else "no process left"
+    leftover = ", ".join(map(str, [*left, *resources]))
+    detail = f"left behind: {leftover}" if left or resources else what
     if options.docker:
         report.figures["docker_resources_left"] = len(resources)
     report.checks.append(CheckResult("clean_shutdown", not left and not resources, detail))

@@ -204,6 +204,6 @@ def check_workload(result: Reconciliation) -> CheckResult:
         f"{result.accepted} accepted: {result.final} final, {result.dropped_with_reason} "
         f"dropped with a reason, 0 lost, 0 duplicated"
         if result.is_consistent
-        else f"lost {result.lost}, duplicated {result.duplicated}: {list(result.problems[:5])}"
+        else f"lost {result.lost}, duplicated {result.duplicated}: {'; '.join(result.problems[:5])}"
     )
     return CheckResult("workload_consistent", result.is_consistent, detail)
