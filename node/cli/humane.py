@@ -50,7 +50,7 @@ def render_status(info: dict[str, Any], now_ms: int) -> Table:
         ("finality p50 · p99", f"{format_ms(info['finality_p50_ms'])} · "
          f"{format_ms(info['finality_p99_ms'])}"),
         ("peers", str(info["peers"])),
-        ("mempool", f"{info['mempool_txs']} transactions"),
+        ("mempool", f"{info['mempool_txs']} transaction{'' if info['mempool_txs'] == 1 else 's'}"),
         ("validator", "yes" if info["is_validator"] else "no"),
         ("models", "\n".join(f"task {t}: version {v}" for t, v in sorted(models.items(),
                                                                           key=lambda i: int(i[0])))

@@ -28,7 +28,8 @@ def show_joined_bundle(task_id: int, found: AppSource, as_json: bool) -> None:
     out.print(files)
 
 
-def show_tasks(rows: list[dict[str, Any]]) -> None:
+def show_tasks(rows: list[dict[str, Any]], out: Console | None = None) -> None:
+    """The task list as a table on stdout (or ``out``), app hashes whole."""
     table = Table(
         "task", "app", "app hash", "version", "accuracy", "network accuracy", "pending",
         "trains here",
@@ -48,4 +49,6 @@ def show_tasks(rows: list[dict[str, Any]]) -> None:
             str(row["pending"]),
             "yes" if row["trains"] else "no",
         )
-    print_whole(Console(), table, 2)  # the app hash is what `app inspect` and `task join` name
+    print_whole(
+        out or Console(), table, 2
+    )  # the app hash is what `app inspect` and `task join` name

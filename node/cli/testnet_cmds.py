@@ -87,7 +87,8 @@ def create(
         report(exc)
     except Exception as exc:
         fail(f"cannot create the testnet: {exc}", ExitCode.CONFIG)
-    console.print(f"created {len(manifest['nodes'])} nodes in {out}")  # type: ignore[arg-type]
+    count = len(manifest["nodes"])  # type: ignore[arg-type]
+    typer.echo(f"created {count} nodes in {out}; start them: deltachain testnet up {out}")
 
 
 def _prepare_app(source: str, config: dict[str, Any]) -> Any:
@@ -139,6 +140,8 @@ def up(
                         _progress_table(cluster, until_accuracy, time.monotonic() - started)
                     )
                     reached = find_reached_version(get_models(cluster.nodes[0]), until_accuracy)
+            if not console.is_terminal:
+                console.line()  # the last frame ends without one where stderr is a file
             elapsed = time.monotonic() - started
             balances = _initial_balances(manifest)
             summary = collect_summary(cluster, _addresses(manifest), balances)
