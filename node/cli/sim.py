@@ -153,7 +153,8 @@ def _run_json(config: SimConfig, seeds: range, params: ChainParams, preset: str)
 
 
 def _run_rich(config: SimConfig, seeds: range, params: ChainParams) -> SimSummary:
-    console = Console()
+    """The progress bar on stderr, the summary table on stdout."""
+    console = Console(stderr=True)
     columns = (
         TextColumn("[bold]seeds"),
         BarColumn(),
@@ -171,7 +172,7 @@ def _run_rich(config: SimConfig, seeds: range, params: ChainParams) -> SimSummar
             progress.update(task, advance=1, status=status)
 
         summary = run_seeds(config, seeds, params, on_result=advance)
-    console.print(render_summary(summary))
+    Console().print(render_summary(summary))
     return summary
 
 
