@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from node.cli.common import print_json
+from node.cli.humane import format_ms
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -25,6 +26,11 @@ def _text(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def _accuracy(value: float | None) -> str:
+    """``0.85`` as given (``_text`` would round it to one decimal)."""
+    return "-" if value is None else f"{value:g}"
+
+
 def render_figures(summary: dict[str, Any]) -> Table:
     """The run as a whole: target, accuracy, rounds, agreement."""
     table = Table(title="testnet summary", show_header=False)
@@ -32,7 +38,7 @@ def render_figures(summary: dict[str, Any]) -> Table:
     recent = ", ".join(f"v{v} {a:.3f}" for v, a in accuracy[-8:]) or "not measured yet"
     rows = [
         ("nodes", summary["nodes"]),
-        ("target accuracy", summary["target_accuracy"]),
+        ("target accuracy", _accuracy(summary["target_accuracy"])),
         ("target reached at version", summary["reached_version"]),
         ("seconds to target", summary["seconds_to_target"]),
         ("accuracy of the last versions", recent),
@@ -53,8 +59,8 @@ def render_nodes(summary: dict[str, Any]) -> Table:
         table.add_row(
             name,
             _text(summary["heights"][name]),
-            "-" if p50 is None else f"{p50:.0f} ms",
-            "-" if p99 is None else f"{p99:.0f} ms",
+            format_ms(p50),
+            format_ms(p99),
             _text(summary["delta_rewards"].get(name)),
             _text(summary["balance_gain"].get(name)),
         )

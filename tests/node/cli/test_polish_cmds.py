@@ -99,6 +99,7 @@ def test_testnet_summary_tables_have_a_row_per_node() -> None:
     console.print(render_nodes(summary))
     text = buffer.getvalue()
     assert "v7 0.951" in text and "{" not in text and "[" not in text
+    assert "0.95 " in text and "240 ms" in text  # the target as given, not rounded to 0.9
     row = next(line for line in text.splitlines() if "node1" in line)
     assert "39" in row and "6,000" in row and "190,000" in row
 
