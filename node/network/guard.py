@@ -7,11 +7,13 @@ stands.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import trio
 
 from node.network.config import ScoreParams
+from node.network.errors import NetworkError
 from node.network.peer_metrics import IgnoreReason, PeerMetrics
 from node.network.scoring import (
     Offence,
@@ -24,6 +26,7 @@ from node.network.scoring import (
 from node.network.values import BlockList, PeerId
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class PeerGuard:
@@ -71,6 +74,19 @@ class PeerGuard:
         scores = {peer: get_score(self._book, peer, now) for peer in sorted(connected)}
         banned = sum(1 for peer in self._book.bans if is_banned(self._book, peer, now))
         return self.metrics.get_samples(scores, banned)
+
+    async def timed_fetch(self, peer: PeerId, protocol: str, fetch: Awaitable[T]) -> T:
+        """Run one client exchange with ``peer`` and record its time and outcome (by error
+        class) for ``/metrics``; its NetworkError, if any, goes on to the caller."""
+        started = trio.current_time()
+        try:
+            result = await fetch
+        except NetworkError as exc:
+            elapsed = trio.current_time() - started
+            self.metrics.record_fetch(peer, protocol, elapsed, type(exc).__name__)
+            raise
+        self.metrics.record_fetch(peer, protocol, trio.current_time() - started)
+        return result
 
     def get_score(self, peer: PeerId) -> float:
         return get_score(self._book, peer, trio.current_time())

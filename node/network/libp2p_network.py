@@ -23,7 +23,6 @@ from node.network.config import NetworkConfig
 from node.network.errors import (
     ListenError,
     MessageTooLargeError,
-    NetworkError,
     NotRunningError,
     PeerUnavailableError,
 )
@@ -222,12 +221,4 @@ class Libp2pNetwork:
 
     async def _timed(self, peer: PeerId, kind: ProtocolKind, fetch: Awaitable[T]) -> T:
         """Run one fetch and record its time and outcome against ``peer``."""
-        started = trio.current_time()
-        try:
-            result = await fetch
-        except NetworkError as exc:
-            elapsed = trio.current_time() - started
-            self._guard.metrics.record_fetch(peer, kind.value, elapsed, type(exc).__name__)
-            raise
-        self._guard.metrics.record_fetch(peer, kind.value, trio.current_time() - started)
-        return result
+        return await self._guard.timed_fetch(peer, kind.value, fetch)

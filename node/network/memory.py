@@ -264,10 +264,18 @@ class MemoryNetwork:
         return self._running_peer(peer).accept_stream(self._peer_id, kind)
 
     async def fetch_blob(self, peer: PeerId, blob_hash: bytes, max_size: int) -> bytes:
-        return await self._exchanges.fetch_blob(peer, blob_hash, max_size)
+        fetch = self._exchanges.fetch_blob(peer, blob_hash, max_size)
+        return await self._guard.timed_fetch(peer, ProtocolKind.BLOB.value, fetch)
 
     async def fetch_blocks(self, peer: PeerId, start: int, end: int) -> list[bytes]:
-        return await self._exchanges.fetch_blocks(peer, start, end)
+        fetch = self._exchanges.fetch_blocks(peer, start, end)
+        return await self._guard.timed_fetch(peer, ProtocolKind.BLOCKS.value, fetch)
 
     async def fetch_status(self, peer: PeerId) -> Status:
-        return await self._exchanges.fetch_status(peer)
+        fetch = self._exchanges.fetch_status(peer)
+        return await self._guard.timed_fetch(peer, ProtocolKind.STATUS.value, fetch)
+
+    def get_peer_metrics(self) -> dict[str, float]:
+        """Peer-level samples for ``/metrics``, as :class:`Libp2pNetwork` reports them (see
+        :mod:`node.network.peer_metrics`), so simulations show the same ``/metrics``."""
+        return self._guard.get_metrics(self.connected_peers())

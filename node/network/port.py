@@ -110,7 +110,8 @@ class PeerMetricsSource(Protocol):
     """A network that reports peer-level metrics (scores, rejections, bans, fetches by peer).
 
     Optional next to :class:`NetworkPort`: the node adds these samples to ``/metrics`` when
-    its network has them (:class:`~node.network.libp2p_network.Libp2pNetwork` does).
+    its network has them (:class:`~node.network.libp2p_network.Libp2pNetwork` and
+    :class:`~node.network.memory.MemoryNetwork` do).
     """
 
     def get_peer_metrics(self) -> dict[str, float]:

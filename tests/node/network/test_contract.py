@@ -17,7 +17,8 @@ from node.network.errors import (
     RemoteError,
     UnknownTopicError,
 )
-from node.network.port import NetworkPort
+from node.network.peer_metrics import get_sample_name
+from node.network.port import NetworkPort, PeerMetricsSource
 from node.network.store import MemoryStore
 from node.network.values import ProtocolKind, Status, TopicKind, Verdict, get_topic_name
 from tests.node.network.conftest import (
@@ -157,6 +158,25 @@ class TestNetworkContract:
         with pytest.raises(InvalidRequestError):
             await client.fetch_blob(holder.peer_id, b"short", 100)
         assert client.get_score(holder.peer_id) == 0.0
+
+    async def test_peer_metrics_score_peers_and_time_fetches(self, factory: NodeFactory) -> None:
+        holder, store = await factory.start(0)
+        blob_hash = store.add_blob(b"payload")
+        client, _ = await factory.start(1)
+        await client.connect(holder.listen_addrs()[0])
+        assert isinstance(client, PeerMetricsSource)  # /metrics is the same in simulations
+        await client.fetch_blob(holder.peer_id, blob_hash, 100)
+        with pytest.raises(NotFoundError):
+            await client.fetch_blob(holder.peer_id, hashlib.sha256(b"none").digest(), 100)
+        samples = client.get_peer_metrics()
+        labels = {"peer": holder.peer_id, "protocol": ProtocolKind.BLOB.value}
+        assert samples[get_sample_name("deltachain_peer_score", peer=holder.peer_id)] == 0.0
+        assert samples[get_sample_name("deltachain_peer_fetches_total", **labels)] == 2
+        failures = get_sample_name(
+            "deltachain_peer_fetch_failures_total", error="NotFoundError", **labels
+        )
+        assert samples[failures] == 1
+        assert samples["deltachain_peer_bans_total"] == 0
 
     async def test_fetch_blob_hash_mismatch_scores_peer(self, factory: NodeFactory) -> None:
         holder, store = await factory.start(0)
