@@ -115,11 +115,11 @@ FIGURES: dict[str, Term] = {
     "deltas_submitted": Term("deltas submitted", "Model deltas the trainers sent."),
     "txs_submitted": Term("transactions submitted", "Transactions the nodes signed and sent."),
     "txs_refused_own": Term(
-        "own transactions refused", "Transactions a node's own mempool refused (a full pool)."
+        "own transactions refused", "Transactions a node's own mempool refused before gossip."
     ),
     "txs_rejected": Term(
         "gossiped transactions rejected",
-        "Gossiped transactions a peer's mempool refused, mostly ones it already included.",
+        "Gossiped transactions a peer's mempool refused (such as one it had already included).",
     ),
     "deltas_unavailable": Term(
         "deltas unavailable", "Deltas a peer dropped because their payload was withheld."
