@@ -26,12 +26,14 @@ from node.chain.aggregator import Aggregator
 from node.chain.driver import Driver, restore_consensus_state
 from node.chain.fetch_policy import FetchPolicy
 from node.chain.gossip import (
+    MAX_INLINE_PAYLOAD,
     MAX_PROPOSAL_GOSSIP,
-    MAX_TX_GOSSIP,
     MAX_VOTE_GOSSIP,
     GossipValidators,
     decode_gossip,
+    decode_tx_gossip,
     encode_gossip,
+    encode_tx_gossip,
 )
 from node.chain.hooks import MisbehaviourHooks
 from node.chain.mempool import Mempool, MempoolError
@@ -190,9 +192,11 @@ class ChainNode:
 
     async def _pump_txs(self, channel: trio.MemoryReceiveChannel[GossipMessage]) -> None:
         async for message in channel:
-            stx = decode_gossip(SignedTransaction, message.data, MAX_TX_GOSSIP)
+            stx, payload = decode_tx_gossip(message.data)
             body = stx.tx.body
-            if isinstance(body, ModelDelta) and not await self.fetch_blob(
+            if payload is not None:  # checked against the delta's hash by the decoder
+                self.storage.blobs.put(payload)
+            elif isinstance(body, ModelDelta) and not await self.fetch_blob(
                 body.payload_hash, body.payload_size, (stx.tx.sender,), message.origin
             ):
                 continue
@@ -281,7 +285,7 @@ class ChainNode:
         if self.misbehaviour is not None:
             self.misbehaviour.on_submitted(stx)
         self._local_txs[stx.hash] = stx
-        await self._publish(TopicKind.TXS, stx)
+        await self._publish_tx(stx)
 
     async def _resend_loop(self) -> None:
         """Re-send our messages of the current height while it does not move (with backoff:
@@ -313,7 +317,18 @@ class ChainNode:
                 del self._local_txs[tx_hash]  # included in a block, or no longer valid
                 continue
             self._resends += 1
-            await self._publish(TopicKind.TXS, stx, self._resends)
+            await self._publish_tx(stx, self._resends)
+
+    async def _publish_tx(self, stx: SignedTransaction, resend: int = 0) -> None:
+        """Gossip ``stx``, with its delta payload inline when small (``MAX_INLINE_PAYLOAD``)."""
+        body, payload = stx.tx.body, None
+        if isinstance(body, ModelDelta) and body.payload_size <= MAX_INLINE_PAYLOAD:
+            payload = self._provide_blob(body.payload_hash)
+        data = encode_tx_gossip(stx, payload, resend)
+        try:
+            await self.network.publish(self._topic(TopicKind.TXS), data)
+        except NetworkError as exc:
+            logger.warning("publish on topic=%s failed: %s", TopicKind.TXS.value, exc)
 
     # ---- the read side (NodeView) -----------------------------------------------------------
 

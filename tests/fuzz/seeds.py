@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ from consensus.messages import SignedVote, Vote, VoteType
 from consensus.transactions import Evaluation, ModelDelta, Transfer
 from ml.codec.delta import CodecConfig, encode_delta
 from ml.snapshot import encode_weights
-from node.chain.gossip import encode_gossip
+from node.chain.gossip import encode_gossip, encode_tx_gossip
 from node.network import codec
 from node.network.values import Status
 from node.ops.config import NodeConfig, render_config
@@ -38,6 +39,9 @@ def compute_seeds() -> dict[str, list[bytes]]:
     report = Evaluation(samples=20, correct=15, loss_micro=350_000)
     delta = ModelDelta(1, 0, b"\x04" * 32, 100, 10, report)
     delta_tx = sign_transaction(KEYS[0], "fuzz", 1, delta)
+    payload = b"delta payload" * 8
+    inline = ModelDelta(1, 0, hashlib.sha256(payload).digest(), len(payload), 10, report)
+    inline_tx = sign_transaction(KEYS[0], "fuzz", 2, inline)
     genesis = make_devnet_genesis("fuzz", KEYS)
     values = np.linspace(-1, 1, 12, dtype=np.float32)
     return {
@@ -51,6 +55,7 @@ def compute_seeds() -> dict[str, list[bytes]]:
             b"\x00" + encode_gossip(make_vote()),
             b"\x02" + encode_gossip(tx, 3),
             b"\x02" + encode_gossip(delta_tx, 3),
+            b"\x02" + encode_tx_gossip(inline_tx, payload, 2),
         ],
         "reqresp": [
             b"\x00" + codec.encode_blob_request(codec.BlobRequest(b"\x07" * 32, 1 << 20)),

@@ -32,6 +32,7 @@ from node.chain.gossip import (
     MAX_TX_GOSSIP,
     MAX_VOTE_GOSSIP,
     decode_gossip,
+    decode_tx_gossip,
 )
 from node.errors import ConfigError
 from node.network import codec
@@ -64,7 +65,8 @@ def fuzz_wire(data: bytes) -> object:
 
 
 def fuzz_gossip(data: bytes) -> object:
-    """Gossip envelopes ``[resend, value]`` on the three topics."""
+    """Gossip envelopes ``[resend, value]`` on the three topics; a transaction's may carry its
+    delta payload (``[resend, tx, payload]``)."""
     topics = (
         (SignedVote, MAX_VOTE_GOSSIP),
         (ProposalMessage, MAX_PROPOSAL_GOSSIP),
@@ -73,6 +75,8 @@ def fuzz_gossip(data: bytes) -> object:
     if not data:
         return None
     kind, limit = topics[data[0] % len(topics)]
+    if kind is SignedTransaction:
+        return decode_tx_gossip(data[1:])
     return decode_gossip(kind, data[1:], limit)
 
 

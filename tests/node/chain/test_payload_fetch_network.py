@@ -16,6 +16,7 @@ from consensus.ledger.devnet import sign_transaction
 from consensus.transactions import ModelDelta
 from node.chain.chain_node import ChainNode
 from node.chain.fetch_policy import FetchPolicy
+from node.chain.gossip import MAX_INLINE_PAYLOAD
 from node.chain.payload_fetch import PayloadFetcher
 from node.network.config import NetworkConfig, ScoreParams
 from node.network.hostile import BlobBehaviour, find_seed_sorting_first
@@ -85,12 +86,14 @@ async def test_payload_fetch_network_fast_despite_bad_peers_and_silent_one_score
 
 
 async def submit_deltas(nodes: list[ChainNode], period_s: float) -> None:
-    """Task: every ``period_s`` each validator announces a new delta of its own."""
+    """Task: every ``period_s`` each validator announces a new delta of its own, too large to
+    travel inline with its transaction, so that every other node fetches it (the padding
+    makes the delta malformed: the aggregation rejects it, which this test does not look at)."""
     index = 0
     while True:
         for node, key in zip(nodes, KEYS, strict=True):
             index += 1
-            payload = make_delta(index)
+            payload = make_delta(index) + bytes(MAX_INLINE_PAYLOAD)
             version = node.get_chain_state().tasks[1].version
             body = ModelDelta(1, version, node.put_blob(payload), len(payload), 10)
             nonce = node.get_next_nonce(key.address)
