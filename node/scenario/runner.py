@@ -5,7 +5,9 @@ nodes on loopback or, with ``netns``, each in its own network namespace, or, wit
 each in its own container (:mod:`node.scenario.docker_setup`), plays the schedule
 while it polls every node's API, ends at the hard duration or once every goal is reached
 (``stop_when_done``), undoes whatever is still perturbed, waits (bounded) for the nodes to catch
-up, observes every node and judges with :func:`~node.scenario.verdict.judge`. Whatever happens
+up, observes every node and judges with :func:`~node.scenario.verdict.judge`. With
+``[workload]`` a client workload (:mod:`node.scenario.workload_api`) submits transfers during
+the whole run and is reconciled against the final chains at the end. Whatever happens
 (a failed check, an exception, Ctrl-C, SIGTERM, SIGHUP) every node is stopped, paused ones resumed
 first, namespaces are removed, and no process, container, network or volume of the run is left
 behind.
@@ -111,19 +113,8 @@ def _play(plan: Manifest, setup: Setup, options: RunOptions, clock: Clock, seed:
     play = Play(plan, fleet, setup.members, clock)
     play.begin()
     workload = start_workload(plan, {m.name: m.client for m in setup.members}, seed)
-    duration = plan.timing.duration_s
     try:
-        with ProgressDisplay(options.progress) as display:
-            while play.now() < duration:
-                tick = clock()
-                play.step()
-                play.show(display, duration)
-                if plan.timing.stop_when_done and play.is_done():
-                    break
-                time.sleep(max(0.0, options.poll_s - (clock() - tick)))
-            elapsed = play.now()
-            play.fleet.undo_all(elapsed)
-            _settle(play, options, clock, display, duration)
+        elapsed = _play_timeline(play, options, clock)
         reconciled = finish_workload(workload, play) if workload is not None else None
         workload = None
     finally:
@@ -134,6 +125,24 @@ def _play(plan: Manifest, setup: Setup, options: RunOptions, clock: Clock, seed:
         report.workload = reconciled.to_json()
         report.checks.append(check_workload(reconciled))
     return report
+
+
+def _play_timeline(play: Play, options: RunOptions, clock: Clock) -> float:
+    """Play the schedule until the end (or done), undo what is active, settle; the end time."""
+    plan = play.manifest
+    duration = plan.timing.duration_s
+    with ProgressDisplay(options.progress) as display:
+        while play.now() < duration:
+            tick = clock()
+            play.step()
+            play.show(display, duration)
+            if plan.timing.stop_when_done and play.is_done():
+                break
+            time.sleep(max(0.0, options.poll_s - (clock() - tick)))
+        elapsed = play.now()
+        play.fleet.undo_all(elapsed)
+        _settle(play, options, clock, display, duration)
+    return elapsed
 
 
 def _settle(
