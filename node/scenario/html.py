@@ -26,7 +26,9 @@ td, th { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertic
 th { background: #f4f5f7; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; max-width: 18em;
          overflow-wrap: anywhere; }
-code.name { color: #667; font-size: 0.85em; } td.about { color: #444; font-size: 0.92em; }
+code.name { color: #667; font-size: 0.85em; }
+td.about { color: #444; font-size: 0.92em; min-width: 16em; }
+td { overflow-wrap: anywhere; }
 .pass { color: #176117; font-weight: bold; } .fail { color: #a11; font-weight: bold; }
 figure.chart { display: block; width: 100%; margin: 1.5em 0 2em; }
 figure.chart > svg { display: block; width: 100%; height: auto; }

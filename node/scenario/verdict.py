@@ -90,7 +90,7 @@ def check_same_model(nodes: list[NodeObservation], needs_model: bool) -> CheckRe
     if same:
         detail = f"v{version}: {next(iter(hashes.values()))[:16]}"
     else:
-        detail = f"v{version} differs: " + ", ".join(f"{n} {h}" for n, h in hashes.items())
+        detail = f"v{version} differs: " + ", ".join(f"{n} {h[:16]}" for n, h in hashes.items())
     return CheckResult("same_model_hash", same and version >= 1, detail)
 
 
