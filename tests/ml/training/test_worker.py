@@ -153,16 +153,20 @@ def test_worker_handle_refuses_use_before_start_and_bad_nice():
         TrainingWorker(nice=40)
 
 
-def test_worker_says_when_it_is_ready_and_the_first_result_still_arrives() -> None:
+def is_ready(worker: TrainingWorker) -> bool:
+    return worker.is_ready
+
+
+def test_worker_says_when_it_is_ready_and_the_ready_message_is_no_outcome() -> None:
     worker = TrainingWorker(nice=0)
     worker.start()
     try:
-        assert not worker.is_ready
+        assert not is_ready(worker)
         deadline = time.monotonic() + 120
-        while not worker.is_ready and time.monotonic() < deadline:
+        while not is_ready(worker) and time.monotonic() < deadline:
             wait([worker.fileno()], 1.0)
             assert worker.poll_result() is None  # the ready message is no job outcome
-        ready = worker.is_ready
+        assert is_ready(worker)
     finally:
         worker.close()
-    assert ready and not worker.is_ready
+    assert not is_ready(worker)
