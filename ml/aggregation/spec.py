@@ -63,7 +63,7 @@ class AggregationSpec:
             except UnknownModelError as exc:
                 raise SpecError(str(exc)) from None
         if self.rule not in RULES:
-            raise SpecError(f"unknown rule {self.rule!r}; known: {RULES}")
+            raise SpecError(f"unknown rule {self.rule!r}; known: {', '.join(RULES)}")
         _validate_positive("clip_norm", self.clip_norm)
         _validate_positive("server_lr", self.server_lr)
         if self.min_deltas < 1 or self.f < 0 or self.m < 1:
@@ -124,7 +124,7 @@ class AggregationSpec:
             raise SpecError(f"spec must be a dict, got {type(raw).__name__}")
         rule = raw.get("rule")
         if not isinstance(rule, str) or rule not in _RULE_PARAMS:
-            raise SpecError(f"unknown rule {rule!r}; known: {RULES}")
+            raise SpecError(f"unknown rule {rule!r}; known: {', '.join(RULES)}")
         allowed = set(_COMMON + _OPTIONAL + _RULE_PARAMS[rule])
         if set(raw) - allowed or "model_id" not in raw or "clip_norm" not in raw:
             raise SpecError(f"spec keys {sorted(map(str, raw))}, allowed {sorted(allowed)}")
