@@ -130,9 +130,12 @@ def advance_priorities(valset: ValidatorSet, steps: int = 1) -> ValidatorSet:
     return _centre_and_rescale(tuple(members))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=256)
 def get_proposer(valset: ValidatorSet, round_: Round) -> Address:
-    """The proposer of round ``round_`` at the height whose base set is ``valset``."""
+    """The proposer of round ``round_`` at the height whose base set is ``valset``.
+
+    Memoised for the nodes of a simulation, which ask about the same recent heights; every
+    height has its own set (priorities move), so the memo is kept to a few hundred."""
     if not valset.validators:
         raise ValueError("an empty validator set has no proposer")
     members = list(_centre_and_rescale(valset.validators).validators)
