@@ -49,6 +49,15 @@ def create(
     min_deltas: Annotated[
         int, typer.Option("--min-deltas", min=0, help="Deltas per version (0: n - f).")
     ] = 0,
+    staleness_exponent: Annotated[
+        float,
+        typer.Option(
+            "--staleness-exponent",
+            min=0.0,
+            max=10.0,
+            help="a: a delta s versions old counts 1/(1+s)^a (0: every delta counts fully).",
+        ),
+    ] = 0.0,
 ) -> None:
     """Write node homes (keys, configs, one genesis with a training task) for N validators.
 
@@ -63,7 +72,8 @@ def create(
         params = load_preset(preset)
     except SimConfigError as exc:
         fail(str(exc), ExitCode.CONFIG)
-    task = TaskOptions(model_id=model, rule=rule, min_deltas=min_deltas)
+    weights = {"staleness_exponent": staleness_exponent} if staleness_exponent else {}
+    task = TaskOptions(model_id=model, rule=rule, rule_params=weights, min_deltas=min_deltas)
     if app_source is not None:
         task = dataclasses.replace(task, app=_prepare_app(app_source, parse_config_pairs(config)))
 
