@@ -85,12 +85,24 @@ SCHEMAS: dict[str, Schema] = {
     "DeltaAudit": obj(
         tx_hash=HEX32, sender=HEX32, height=U64, signature_valid=BOOL, inclusion_verified=BOOL,
         commit_verified=BOOL, accepted=BOOL, reward=U64, expected_reward=U64, reason=STR,
+        base_version=INT,
+        evaluation={
+            "anyOf": [ref("EvaluationSummary"), {"type": "null"}],
+            "description": "The sender's signed validation result for the base version",
+        },
+    ),
+    "EvaluationSummary": obj(
+        reports=U64, samples=U64, accuracy={"type": "number"}, loss={"type": "number"}
     ),
     "Audit": obj(
         task_id=U64, version=U64, model_hash=HEX32, height=U64, block_hash=HEX,
         commit_verified=BOOL, snapshot_held=BOOL, snapshot_verified=BOOL,
         deltas=array(ref("DeltaAudit")), failures=array(STR), verified=BOOL,
         aggregation_replayed=BOOL, aggregation_verified=BOOL,
+        evaluation={
+            "anyOf": [ref("EvaluationSummary"), {"type": "null"}],
+            "description": "The network's accuracy of this version (federated evaluation)",
+        },
     ),
     "Validator": obj(
         address=HEX32, power=U64, proposer_priority=INT, moniker=STR, jailed=BOOL

@@ -42,6 +42,12 @@ def _mark(ok: object) -> str:
     return "[green]ok[/]" if ok is True else "[red]FAILED[/]"
 
 
+def _evaluation_text(evaluation: dict[str, Any] | None) -> str:
+    if not evaluation:
+        return "-"
+    return f"{evaluation['accuracy']:.4f} ({evaluation['samples']} samples)"
+
+
 def _print_report(report: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -56,12 +62,14 @@ def _print_report(report: dict[str, Any]) -> None:
         f"task {report['task_id']} version {report['version']}: model {report['model_hash']}\n"
         f"finalized at height {report['height']} (block {report['block_hash'][:16]}): "
         f"commit {_mark(report['commit_verified'])}\n"
-        f"snapshot {snapshot}; aggregation re-run {replay}",
+        f"snapshot {snapshot}; aggregation re-run {replay}\n"
+        f"network accuracy of this version: {_evaluation_text(report.get('evaluation'))}",
         highlight=False,
     )
     table = Table(
-        "delta", "sender", "height", "sig", "included", "commit", "accepted", "paid", "rule"
-    )
+        "delta", "sender", "height", "sig", "included", "commit", "accepted", "paid", "rule",
+        "base: reported accuracy",
+    )  # fmt: skip
     for d in report["deltas"]:
         paid = str(d["reward"])
         table.add_row(
@@ -70,6 +78,7 @@ def _print_report(report: dict[str, Any]) -> None:
             "yes" if d["accepted"] else "no",
             paid if d["reward"] == d["expected_reward"] else f"[red]{paid}[/]",
             str(d["expected_reward"]),
+            f"v{d.get('base_version')}: {_evaluation_text(d.get('evaluation'))}",
         )  # fmt: skip
     console.print(table)
     for failure in report["failures"]:

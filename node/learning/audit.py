@@ -20,8 +20,8 @@ import trio
 from consensus.block import FinalizedBlock, compute_txs_hash
 from consensus.errors import ConsensusError
 from consensus.ledger import verify_commit
-from consensus.state import Task
-from consensus.transactions import ModelDelta, SignedTransaction
+from consensus.state import Task, VersionEvaluation
+from consensus.transactions import LOSS_SCALE, Evaluation, ModelDelta, SignedTransaction
 from ml.aggregation.round import aggregate_round
 from ml.errors import MlError
 from ml.snapshot import compute_model_hash, decode_weights
@@ -42,6 +42,31 @@ class UnknownVersionError(AuditError):
 
 
 @dataclass(frozen=True)
+class EvaluationSummary:
+    """Federated evaluation figures: how many reports, their validation samples, and the
+    sample-weighted accuracy and loss."""
+
+    reports: int
+    samples: int
+    accuracy: float
+    loss: float
+
+
+def summarize_report(report: Evaluation) -> EvaluationSummary:
+    """One delta's signed report on its base version."""
+    loss = report.loss_micro / LOSS_SCALE
+    return EvaluationSummary(1, report.samples, report.correct / report.samples, loss)
+
+
+def summarize_version(evaluation: VersionEvaluation | None) -> EvaluationSummary | None:
+    """The chain's evaluation of a version (None when it keeps none, or nobody reported)."""
+    if evaluation is None or not evaluation.samples:
+        return None
+    e = evaluation
+    return EvaluationSummary(e.reports, e.samples, e.accuracy, e.loss)
+
+
+@dataclass(frozen=True)
 class DeltaAudit:
     """One delta counted by the aggregation: where it is and what was checked."""
 
@@ -56,6 +81,10 @@ class DeltaAudit:
     reward: int
     expected_reward: int
     reason: str
+    base_version: int = -1
+    """The version the delta was trained from (-1 when the node cannot find it)."""
+    evaluation: EvaluationSummary | None = None
+    """The sender's signed validation result for the base version, if it reported one."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +106,9 @@ class AuditReport:
     """Whether the base snapshot and every payload were held, so the rule was re-run."""
     aggregation_verified: bool = False
     """Whether re-running the rule gave the recorded model hash and accepted deltas."""
+    evaluation: EvaluationSummary | None = None
+    """The network's accuracy of this version: the chain's sums of the deltas' reports on it
+    (None when no delta reported on it yet, or the chain no longer keeps it)."""
 
 
 @dataclass
@@ -114,6 +146,7 @@ def audit_model_version(view: NodeView, task_id: int, version: int) -> AuditRepo
         deltas=deltas,
         failures=tuple(ctx.failures),
         verified=not ctx.failures,
+        evaluation=summarize_version(task.get_evaluation(version)),
     )
 
 
@@ -191,6 +224,7 @@ def _audit_delta(
     problems: list[str] = []
     found = _find_transaction(ctx.view, row.tx_hash)
     height, signature_ok, included, commit_ok = 0, False, False, False
+    base_version, evaluation = -1, None
     if found is None:
         problems.append("is not in a final block")
     else:
@@ -203,12 +237,16 @@ def _audit_delta(
         problems += _content_problems(
             ctx.chain_id, task.task_id, record, row, height=height, stx=stx
         )
+        if isinstance(stx.tx.body, ModelDelta):
+            base_version = stx.tx.body.base_version
+            report = stx.tx.body.evaluation
+            evaluation = None if report is None else summarize_report(report)
     if row.reward != expected:
         problems.append(f"was paid {row.reward}, the ledger's rule pays {expected}")
     ctx.failures += [f"{name} {p}" for p in problems]
     return DeltaAudit(
         row.tx_hash, row.sender, height, signature_ok, included, commit_ok,
-        row.accepted, row.reward, expected, row.reason,
+        row.accepted, row.reward, expected, row.reason, base_version, evaluation,
     )  # fmt: skip
 
 

@@ -87,6 +87,11 @@ def test_audit_verifies_every_link_of_a_learned_version(
         assert delta.signature_valid and delta.inclusion_verified and delta.commit_verified
         assert delta.accepted and delta.reward == delta.expected_reward == TASK.reward_per_delta
         assert 0 < delta.height <= report.height
+        assert delta.base_version == 0 and delta.evaluation is not None
+        assert delta.evaluation.samples >= 40 and delta.evaluation.loss == 1.5
+    assert report.evaluation is None  # nobody has reported on version 1 yet
+    base = task.get_evaluation(0)  # the network's accuracy of version 0: 4 reports
+    assert base is not None and (base.reports, base.samples, base.correct) == (4, 166, 86)
 
 
 def test_audit_reports_a_contribution_paid_the_wrong_reward(opened: ChainNode) -> None:

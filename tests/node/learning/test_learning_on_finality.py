@@ -11,7 +11,7 @@ import trio.testing
 from consensus.bft.events import Finalized
 from consensus.crypto import KeyPair
 from consensus.ledger.devnet import make_keys, sign_transaction
-from consensus.transactions import ModelDelta
+from consensus.transactions import Evaluation, ModelDelta
 from ml.codec.delta import CodecConfig, encode_delta
 from ml.models import get_model_spec
 from node.chain.chain_node import ChainNode
@@ -40,7 +40,8 @@ def make_delta(index: int) -> bytes:
 async def submit_delta(node: ChainNode, key: KeyPair, index: int) -> bytes:
     payload = make_delta(index)
     payload_hash = node.storage.blobs.put(payload)
-    body = ModelDelta(1, 0, payload_hash, len(payload), 100 + index)
+    report = Evaluation(samples=40 + index, correct=20 + index, loss_micro=1_500_000)
+    body = ModelDelta(1, 0, payload_hash, len(payload), 100 + index, report)
     stx = sign_transaction(key, "learnnet", 0, body)
     await node.submit_transaction(stx)
     return stx.hash
