@@ -112,7 +112,8 @@ class Aggregator:
         if result is None:
             logger.info("task=%d: no delta counts this round, weights kept", task.task_id)
             return self._outcome(task, weights, task.model_hash, (), {})
-        self._blobs.put(encode_weights(result.new_weights))
+        snapshot = encode_weights(result.new_weights)
+        await trio.to_thread.run_sync(self._blobs.put, snapshot)  # its fsync off the loop
         reasons = {r.tx_hash: f"{r.code}: {r.reason}" for r in result.rejected}
         return self._outcome(task, result.new_weights, result.model_hash, result.accepted, reasons)
 

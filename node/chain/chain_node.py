@@ -195,7 +195,7 @@ class ChainNode:
             stx, payload = decode_tx_gossip(message.data)
             body = stx.tx.body
             if payload is not None:  # checked against the delta's hash by the decoder
-                self.storage.blobs.put(payload)
+                self.storage.blobs.put(payload, durable=False)  # its peers hold it too
             elif isinstance(body, ModelDelta) and not await self.fetch_blob(
                 body.payload_hash, body.payload_size, (stx.tx.sender,), message.origin
             ):

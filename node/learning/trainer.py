@@ -293,7 +293,7 @@ class Trainer:
         timeline = self.node.driver.timeline
         delta = self._apply_attack(done.delta, version, task_id)
         payload = encode_delta(delta, layout.model_id, layout.shapes, self.codec)
-        payload_hash = self.node.storage.blobs.put(payload)
+        payload_hash = self.node.storage.blobs.put(payload, durable=False)  # gossiped with its tx
         state = self.node.get_chain_state()
         report = compute_evaluation_report(done.base_metrics)
         body = ModelDelta(task_id, version, payload_hash, len(payload), done.num_samples, report)

@@ -1,7 +1,9 @@
 """A content-addressed blob directory: payloads and model snapshots, named by SHA-256.
 
 Writes are atomic (temporary file, fsync, rename) so a crash never leaves a partial blob under
-its final name; reads re-check the hash so a corrupt file is reported, never served.
+its final name; reads re-check the hash so a corrupt file is reported, never served. A blob that
+peers also hold (a gossiped delta payload) may skip the fsync (``durable=False``): after a power
+loss it is at worst missing or corrupt, which a read detects, and it is fetched again by hash.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ class BlobStore:
         hexed = digest.hex()
         return self.root / hexed[:2] / hexed
 
-    def put(self, data: bytes) -> bytes:
-        """Store ``data`` (idempotent) and return its SHA-256."""
+    def put(self, data: bytes, *, durable: bool = True) -> bytes:
+        """Store ``data`` (idempotent) and return its SHA-256; fsynced unless not ``durable``."""
         digest = hashlib.sha256(data).digest()
         path = self._path(digest)
         if path.exists():
@@ -41,7 +43,8 @@ class BlobStore:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
-                os.fsync(handle.fileno())
+                if durable:
+                    os.fsync(handle.fileno())
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
