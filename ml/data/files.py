@@ -1,4 +1,6 @@
-"""Built-in loaders for a node's own data files: CSV (label column by name) and NPZ (x, y).
+"""Built-in loaders for a node's own data: CSV and Parquet (label column by name), NPZ (x, y),
+image folders (``class_name/*.png|jpg``, :mod:`ml.data.images`) and MNIST's IDX files
+(:mod:`ml.data.idx`).
 
 A node's data path is a file or a folder. A folder holds ``train.csv`` / ``train.npz`` (and
 optionally ``validation.csv`` / ``validation.npz``) or any number of ``*.csv`` or ``*.npz``
@@ -17,19 +19,25 @@ from typing import Any
 
 import numpy as np
 
+from ml.data.idx import is_idx_folder, read_idx_part
+from ml.data.images import get_class_names, is_image_folder, read_image_folder
+from ml.data.parquet import read_parquet
 from ml.data.tabular import Table, concat_tables, standardize
 from ml.errors import DataError
 
-SUFFIXES = (".csv", ".npz")
+SUFFIXES = (".csv", ".npz", ".parquet")
+STANDARDIZED = (".csv", ".parquet")
 
 
 def load_table_file(path: Path, label: str = "label") -> Table:
-    """Features and integer labels from one CSV or NPZ file."""
+    """Features and integer labels from one CSV, Parquet or NPZ file."""
     if path.suffix == ".csv":
         return read_csv(path, label)
     if path.suffix == ".npz":
         return read_npz(path)
-    raise DataError(f"{path}: unsupported data file (use .csv or .npz)")
+    if path.suffix == ".parquet":
+        return read_parquet(path, label)
+    raise DataError(f"{path}: unsupported data file (use .csv, .parquet or .npz)")
 
 
 def read_csv(path: Path, label: str) -> Table:
@@ -101,26 +109,46 @@ def find_data_files(path: Path) -> tuple[list[Path], list[Path]]:
     validation = [p for p in found if p.stem == "validation"]
     train = [p for p in found if p.stem == "train"] or [p for p in found if p not in validation]
     if not train:
-        raise DataError(f"data folder {path} holds no .csv or .npz file")
+        raise DataError(f"data folder {path} holds no .csv, .parquet, .npz or image folder")
     if len({p.suffix for p in train + validation}) > 1:
-        raise DataError(f"data folder {path} mixes .csv and .npz files")
+        raise DataError(f"data folder {path} mixes kinds of data files")
     return train, validation
 
 
 def load_parts(path: Path, config: Mapping[str, Any]) -> tuple[Table, Table]:
     """(train, validation) for a node from its data path, as the module docstring says."""
-    label = str(config.get("label", "label"))
-    train_files, validation_files = find_data_files(path)
-    train = concat_tables([load_table_file(p, label) for p in train_files])
-    if validation_files:
-        validation = concat_tables([load_table_file(p, label) for p in validation_files])
+    train, given, default = _load_sources(path, config)
+    if given is not None:
+        validation = given
     else:
         fraction = float(config.get("validation_fraction", 0.2))
         train, validation = train.split(fraction, int(config.get("split_seed", 0)))
-    default = train_files[0].suffix == ".csv"
     if bool(config.get("standardize", default)):
         train, validation = standardize(train, validation)
     return _checked(train, validation, config)
+
+
+def _load_sources(path: Path, config: Mapping[str, Any]) -> tuple[Table, Table | None, bool]:
+    """(training data, validation data if the path has its own, standardise by default)."""
+    if is_idx_folder(path):
+        train = read_idx_part(path, "train")
+        if train is None:
+            raise DataError(f"{path}: no train-images-idx3-ubyte")
+        return train, read_idx_part(path, "validation"), False
+    if is_image_folder(path):
+        parts = (path / "train", path / "validation")
+        root = parts[0] if parts[0].is_dir() else path
+        classes = get_class_names(root, config)
+        given = parts[1] if root is parts[0] and parts[1].is_dir() else None
+        validation = None if given is None else read_image_folder(given, config, classes)
+        return read_image_folder(root, config, classes), validation, False
+    label = str(config.get("label", "label"))
+    train_files, validation_files = find_data_files(path)
+    train = concat_tables([load_table_file(p, label) for p in train_files])
+    validation = None
+    if validation_files:
+        validation = concat_tables([load_table_file(p, label) for p in validation_files])
+    return train, validation, train_files[0].suffix in STANDARDIZED
 
 
 def _checked(train: Table, validation: Table, config: Mapping[str, Any]) -> tuple[Table, Table]:

@@ -77,7 +77,7 @@ def test_bad_csv_data_is_one_clear_error(
 def test_bad_paths_and_npz_files_are_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="does not exist"):
         load_parts(tmp_path / "missing", {})
-    with pytest.raises(DataError, match=r"no \.csv or \.npz"):
+    with pytest.raises(DataError, match=r"no \.csv, \.parquet, \.npz or image folder"):
         load_parts(tmp_path, {})
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(DataError, match="empty file"):

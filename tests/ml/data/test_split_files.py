@@ -56,7 +56,7 @@ def test_split_refuses_bad_arguments(tmp_path: Path) -> None:
         split_data(src, tmp_path / "x", SplitOptions(2, partition="zipf"))
     with pytest.raises(DataError, match="cannot split"):
         split_data(src, tmp_path / "y", SplitOptions(100))
-    with pytest.raises(DataError, match=r"\.csv or \.npz"):
+    with pytest.raises(DataError, match=r"reads \.csv, \.parquet, \.npz, image or IDX folders"):
         split_data(tmp_path / "all.txt", tmp_path / "z", SplitOptions(2))
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "f").write_text("x")
