@@ -21,10 +21,10 @@ import statistics
 import tempfile
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from consensus.params import ChainParams
 from ml.aggregation.round import aggregate_round
 from ml.aggregation.spec import spec_from_task
 from ml.codec.delta import CodecConfig, encode_delta
@@ -38,7 +38,7 @@ from node.learning.settings import TrainingConfig
 from node.learning.trainer import compute_job_seed
 from node.ops.cluster_report import find_reached_version, get_models
 from node.ops.launcher import Cluster
-from node.ops.testnet import TestnetOptions, build_task, create_testnet
+from node.ops.testnet import TaskOptions, TestnetOptions, build_task, create_testnet
 from node.sim.preset import load_preset
 
 TARGET = 0.95
@@ -178,6 +178,8 @@ def main() -> None:
     parser.add_argument("--validators", type=int, default=4, help="validators that train")
     parser.add_argument("--partition", choices=("iid", "dirichlet"), default="iid")
     parser.add_argument("--alpha", type=float, default=0.5, help="Dirichlet concentration")
+    parser.add_argument("--preset", default="local", help="chain preset of the training run")
+    parser.add_argument("--staleness-exponent", type=float, default=0.0)
     parser.add_argument("--worker-nice", type=int, default=10, help="training worker nice")
     parser.add_argument("--big", type=int, default=21, help="validators of the finality-only run")
     parser.add_argument("--big-seconds", type=float, default=90.0)
@@ -190,7 +192,8 @@ def main() -> None:
         worker_nice=args.worker_nice,
         p2p_base_port=27_400,
         api_base_port=8_900,
-        params=ChainParams(max_validators=max(4, args.validators)),
+        params=replace(load_preset(args.preset), max_validators=max(4, args.validators)),
+        task=TaskOptions(rule_params=staleness_params(args.staleness_exponent)),
     )
     baseline = run_baseline(small)
     with tempfile.TemporaryDirectory() as tmp:
@@ -218,6 +221,10 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(json.dumps(result, indent=2))
+
+
+def staleness_params(exponent: float) -> dict[str, int | float]:
+    return {"staleness_exponent": exponent} if exponent else {}
 
 
 def compute_ratio(seconds: float | None, baseline: dict[str, Any]) -> float | None:
