@@ -17,6 +17,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 
 from ml.errors import WorkerError
+from ml.training.handoff import HandoffReceiver, HandoffSender
 from ml.training.jobs import (
     AppEvaluationJob,
     AppTrainingJob,
@@ -86,9 +87,10 @@ def _worker_main(conn: Connection, nice: int) -> None:
         conn.send(WORKER_READY)
     except (BrokenPipeError, OSError):
         return
+    receiver = HandoffReceiver()
     while True:
         try:
-            job = conn.recv()
+            job = receiver.unpack(conn.recv())
         except (EOFError, OSError):
             return
         try:
@@ -108,6 +110,7 @@ class TrainingWorker:
         self._conn: Connection | None = None
         self._pending: int | None = None
         self._ready = False
+        self._handoff = HandoffSender()
 
     @property
     def is_ready(self) -> bool:
@@ -151,7 +154,7 @@ class TrainingWorker:
             raise WorkerError(f"worker is busy with job {self._pending}")
         self._pending = job.job_id
         try:
-            conn.send(job)
+            conn.send(self._handoff.pack(job))
         except OSError as exc:  # the worker is dead: poll_result reports it as a crash
             logger.warning("training job not delivered job_id=%s error=%s", job.job_id, exc)
 
@@ -188,6 +191,7 @@ class TrainingWorker:
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the worker: close the pipe (it exits on EOF), then terminate if it lingers."""
+        self._handoff.close()
         if self._process is None or self._conn is None:
             return
         self._conn.close()
@@ -213,5 +217,6 @@ class TrainingWorker:
         failed = TrainingFailed(self._pending, f"worker exited with code {code}", crashed=True)
         logger.warning("training worker died pid=%s exitcode=%s", process.pid, code)
         conn.close()
+        self._handoff.close()
         self._process, self._conn, self._pending, self._ready = None, None, None, False
         return failed

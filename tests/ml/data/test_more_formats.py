@@ -17,10 +17,10 @@ from ml.data.split_files import SplitOptions, split_data
 from ml.errors import DataError
 
 
-def write_parquet(path: Path, rows: int = 40, **extra: pa.Array) -> Path:
+def write_parquet(path: Path, extra: dict[str, pa.Array] | None = None, rows: int = 40) -> Path:
     rng = np.random.default_rng(0)
     columns = {"a": rng.normal(size=rows), "b": np.arange(rows), "label": np.arange(rows) % 3}
-    pq.write_table(pa.table({**columns, **extra}), path)
+    pq.write_table(pa.table({**columns, **(extra or {})}), path)
     return path
 
 
@@ -39,7 +39,10 @@ def write_mnist_like(root: Path, train: int = 50, test: int = 10) -> Path:
     root.mkdir()
     rng = np.random.default_rng(2)
     for prefix, count in (("train", train), ("t10k", test)):
-        write_idx(root / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (count, 28, 28)))
+        write_idx(
+            root / f"{prefix}-images-idx3-ubyte",
+            rng.integers(0, 256, (count, 28, 28), dtype=np.uint8),
+        )
         labels = (np.arange(count) % 10).astype(np.uint8)
         write_idx(root / f"{prefix}-labels-idx1-ubyte", labels)
     return root
@@ -55,17 +58,19 @@ def test_parquet_reads_features_and_label_by_name(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("extra", "match"),
     [
-        ({"label": None}, "no label column 'label'"),
+        (None, "no label column 'label'"),
         ({"c": pa.array([[1.0]] * 40)}, "column 'c' holds list"),
         ({"c": pa.array([1.0] * 39 + [None])}, "column 'c' has 1 empty values"),
     ],
 )
-def test_bad_parquet_is_one_clear_error(tmp_path: Path, extra: dict, match: str) -> None:
+def test_bad_parquet_is_one_clear_error(
+    tmp_path: Path, extra: dict[str, pa.Array] | None, match: str
+) -> None:
     path = tmp_path / "data.parquet"
-    if extra.get("label", 0) is None:
+    if extra is None:
         pq.write_table(pa.table({"a": [1.0, 2.0]}), path)
     else:
-        write_parquet(path, **extra)
+        write_parquet(path, extra)
     with pytest.raises(DataError, match=match):
         load_parts(path, {})
 

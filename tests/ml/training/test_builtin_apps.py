@@ -67,7 +67,7 @@ def test_builtin_app_bundle_is_deterministic(name: str) -> None:
     ],
 )
 def test_builtin_app_trains_a_step_on_generated_data(
-    tmp_path: Path, name: str, overrides: dict, make_data
+    tmp_path: Path, name: str, overrides: dict[str, bool | int | float | str], make_data
 ) -> None:
     bundle, _ = build_app_bundle(get_builtin_app_dir(name))
     probe = probe_app(bundle, overrides)
