@@ -42,10 +42,26 @@ def _mark(ok: object) -> str:
     return "[green]ok[/]" if ok is True else "[red]FAILED[/]"
 
 
-def _evaluation_text(evaluation: dict[str, Any] | None) -> str:
+def _evaluation_text(evaluation: dict[str, Any] | None, short: bool = False) -> str:
     if not evaluation:
         return "-"
-    return f"{evaluation['accuracy']:.4f} ({evaluation['samples']} samples)"
+    samples = "" if short else " samples"
+    return f"{evaluation['accuracy']:.4f} ({evaluation['samples']}{samples})"
+
+
+def _delta_checks(delta: dict[str, Any]) -> str:
+    """``ok`` when the signature, the inclusion proof and the block's commit all verify."""
+    names = {
+        "signature_valid": "sig",
+        "inclusion_verified": "inclusion",
+        "commit_verified": "commit",
+    }
+    failed = [label for key, label in names.items() if delta[key] is not True]
+    return "[red]FAILED: " + ", ".join(failed) + "[/]" if failed else "[green]ok[/]"
+
+
+def _reward_text(paid: int, expected: int) -> str:
+    return str(paid) if paid == expected else f"[red]{paid}[/] (rule: {expected})"
 
 
 def _print_report(report: dict[str, Any]) -> None:
@@ -66,21 +82,23 @@ def _print_report(report: dict[str, Any]) -> None:
         f"network accuracy of this version: {_evaluation_text(report.get('evaluation'))}",
         highlight=False,
     )
+    from rich import box
+    from rich.table import Column
+
+    headers = ("delta", "sender", "height", "checks", "accepted", "reward", "base: accuracy")
     table = Table(
-        "delta", "sender", "height", "sig", "included", "commit", "accepted", "paid", "rule",
-        "base: reported accuracy",
-    )  # fmt: skip
+        *(Column(h, min_width=len(h)) for h in headers), box=box.SIMPLE_HEAD, pad_edge=False
+    )
     for d in report["deltas"]:
-        paid = str(d["reward"])
         table.add_row(
-            d["tx_hash"][:12], d["sender"][:12], str(d["height"]), _mark(d["signature_valid"]),
-            _mark(d["inclusion_verified"]), _mark(d["commit_verified"]),
-            "yes" if d["accepted"] else "no",
-            paid if d["reward"] == d["expected_reward"] else f"[red]{paid}[/]",
-            str(d["expected_reward"]),
-            f"v{d.get('base_version')}: {_evaluation_text(d.get('evaluation'))}",
+            d["tx_hash"][:10], d["sender"][:10], str(d["height"]), _delta_checks(d),
+            "yes" if d["accepted"] else "no", _reward_text(d["reward"], d["expected_reward"]),
+            f"v{d.get('base_version')} {_evaluation_text(d.get('evaluation'), short=True)}",
         )  # fmt: skip
     console.print(table)
+    console.print("contributors (whole addresses; --json prints every hash whole):")
+    for sender in sorted({d["sender"] for d in report["deltas"]}):
+        console.print(f"  {sender}", highlight=False, soft_wrap=True)
     for failure in report["failures"]:
         console.print(f"[red]failure:[/] {failure}", highlight=False)
     verdict = "[bold green]verified[/]" if report["verified"] else "[bold red]NOT verified[/]"

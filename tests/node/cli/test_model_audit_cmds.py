@@ -138,6 +138,8 @@ def test_audit_verifies_the_learned_version(served: ServedNode) -> None:
     code, _, text = invoke(served, "audit", "--task", "1", "--version", "1")
     assert code == ExitCode.OK and text.endswith("verified") and "NOT" not in text
     assert "aggregation re-run ok" in text
+    assert all(d["sender"] in text for d in report["deltas"])  # whole, to copy
+    assert "FAILED" not in text and "…" not in text  # no column squeezed at 80 characters
     code, _, text = invoke(served, "audit", "--task", "1", "--version", "2")
     assert code == ExitCode.FAILURE and "no aggregated model version 2" in text
 
