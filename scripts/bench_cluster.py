@@ -8,8 +8,18 @@ started (process start, torch import, peers connecting included), and ``learning
 the moment the first training job reached a worker, which is what the bare loop's clock
 measures (it too starts with data loaded and torch imported). The ratio uses the second.
 
+``--app NAME`` (a built-in app, an app directory or a bundle; default: the catalog model
+mlp-digits) makes the app the testnet's genesis task, as ``testnet create --app`` does: every
+node joins it, on its digits shard (digits-mlp) or on its ``--data`` path (once per node, in
+order). The testnet is written first; the bare loop then reads the task, the bundle and each
+node's data path from the nodes' homes and trains through the training worker's own
+``run_app_job`` with the nodes' job seeds (node.ops.app_baseline), so both sides run the same
+app code on the same data with the same local training. Its clock includes the app's import
+and data loading, which a node's learning clock includes too.
+
     .venv/bin/python scripts/bench_cluster.py --out reports/bench_cluster.json
     .venv/bin/python scripts/bench_cluster.py --validators 7 --partition dirichlet --big 0
+    .venv/bin/python scripts/bench_cluster.py --big 0 --app digits-mlp
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ from typing import Any
 
 from ml.aggregation.round import aggregate_round
 from ml.aggregation.spec import spec_from_task
+from ml.apps.manifest import ConfigValue, parse_config_value, validate_config
 from ml.codec.delta import CodecConfig, encode_delta
 from ml.data.datasets import load_digits_split
 from ml.data.partition import Scheme, ShardSpec, compute_shard
@@ -36,6 +47,8 @@ from ml.training.local import configure_determinism, evaluate, train_local
 from node.chain.spans import SPANS
 from node.learning.settings import TrainingConfig
 from node.learning.trainer import compute_job_seed
+from node.ops.app_baseline import load_app_baseline, run_app_baseline
+from node.ops.app_task import prepare_app_task
 from node.ops.cluster_report import find_reached_version, get_models
 from node.ops.launcher import Cluster
 from node.ops.testnet import TaskOptions, TestnetOptions, build_task, create_testnet
@@ -78,9 +91,8 @@ def run_baseline(options: TestnetOptions, max_rounds: int = 200) -> dict[str, An
 
 
 def run_cluster(
-    options: TestnetOptions, workdir: Path, seconds: float, stop_at_target: bool
+    options: TestnetOptions, manifest: dict[str, object], seconds: float, stop_at_target: bool
 ) -> dict[str, Any]:
-    manifest = create_testnet(workdir / f"net{options.validators}", options)
     cluster = Cluster.from_manifest(manifest)
     started_unix = time.time()
     reached, reached_unix = None, None
@@ -183,7 +195,14 @@ def main() -> None:
     parser.add_argument("--worker-nice", type=int, default=10, help="training worker nice")
     parser.add_argument("--big", type=int, default=21, help="validators of the finality-only run")
     parser.add_argument("--big-seconds", type=float, default=90.0)
+    parser.add_argument("--app", help="learning app (built-in name, directory or bundle)")
+    parser.add_argument("--data", action="append", default=[], help="an app node's data path")
+    parser.add_argument("--config", action="append", default=[], help="app config key=value")
     args = parser.parse_args()
+    task = TaskOptions(rule_params=staleness_params(args.staleness_exponent))
+    if args.app is not None:
+        app = prepare_app_task(args.app, parse_config(args.config))
+        task = replace(task, app=app)
     small = TestnetOptions(
         validators=args.validators,
         local_epochs=2,
@@ -193,13 +212,21 @@ def main() -> None:
         p2p_base_port=27_400,
         api_base_port=8_900,
         params=replace(load_preset(args.preset), max_validators=max(4, args.validators)),
-        task=TaskOptions(rule_params=staleness_params(args.staleness_exponent)),
+        task=task,
+        data=tuple(args.data),
     )
-    baseline = run_baseline(small)
     with tempfile.TemporaryDirectory() as tmp:
-        cluster = run_cluster(small, Path(tmp), 600.0, stop_at_target=True)
+        manifest = create_testnet(Path(tmp) / f"net{small.validators}", small)
+        if task.app is None:
+            baseline = run_baseline(small)
+        else:
+            configure_determinism()  # one torch thread, as in the nodes' training workers
+            app_baseline = load_app_baseline(manifest, Path(tmp) / "baseline-apps")
+            baseline = run_app_baseline(app_baseline, TARGET)
+        cluster = run_cluster(small, manifest, 600.0, stop_at_target=True)
         result: dict[str, Any] = {
             "target_accuracy": TARGET,
+            "app": None if task.app is None else task.app.name,
             "baseline_in_process": baseline,
             f"cluster_{args.validators}": cluster,
             "time_to_target_ratio": compute_ratio(cluster["learning_seconds"], baseline),
@@ -217,10 +244,22 @@ def main() -> None:
                 params=load_preset("testnet"),
             )
             key = f"cluster_{args.big}_consensus_only"
-            result[key] = run_cluster(big, Path(tmp), args.big_seconds, stop_at_target=False)
+            big_manifest = create_testnet(Path(tmp) / f"net{args.big}", big)
+            result[key] = run_cluster(big, big_manifest, args.big_seconds, stop_at_target=False)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(json.dumps(result, indent=2))
+
+
+def parse_config(pairs: list[str]) -> dict[str, ConfigValue]:
+    """``--config key=value`` pairs as the task's app config (as testnet create reads them)."""
+    values: dict[str, ConfigValue] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            raise SystemExit(f"--config must be key=value, got {pair!r}")
+        values[key.strip()] = parse_config_value(text)
+    return validate_config(values)
 
 
 def staleness_params(exponent: float) -> dict[str, int | float]:
