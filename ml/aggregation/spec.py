@@ -22,6 +22,11 @@ _COMMON = ("model_id", "rule", "clip_norm", "min_deltas", "server_lr")
 _OPTIONAL = ("staleness_exponent",)
 """Common parameters named in the dict form only when they differ from their default."""
 MAX_STALENESS_EXPONENT = 10.0
+MAX_SERVER_LR = 100.0
+"""Largest server step: a larger one overflows float32 at the first real delta, so the task
+would keep its weights and pay nobody for good (its pool escrowed)."""
+MAX_MIN_DELTAS = 10_000
+"""Most deltas a task may wait for per version: aggregation holds them all in memory at once."""
 _RULE_PARAMS: dict[str, tuple[str, ...]] = {
     "fedavg": (),
     "median": (),
@@ -66,6 +71,8 @@ class AggregationSpec:
             raise SpecError(f"unknown rule {self.rule!r}; known: {', '.join(RULES)}")
         _validate_positive("clip_norm", self.clip_norm)
         _validate_positive("server_lr", self.server_lr)
+        if self.server_lr > MAX_SERVER_LR:
+            raise SpecError(f"server_lr must be at most {MAX_SERVER_LR}, got {self.server_lr}")
         if self.min_deltas < 1 or self.f < 0 or self.m < 1:
             raise SpecError("min_deltas and m must be >= 1 and f >= 0")
         if not 0.0 <= self.beta < 0.5:
@@ -84,7 +91,13 @@ class AggregationSpec:
 
     def validate_feasible(self) -> None:
         """Raise SpecError when the rule needs more deltas than the task's ``min_deltas``: such
-        a task becomes ready with too few deltas and could never aggregate."""
+        a task becomes ready with too few deltas and could never aggregate; or when
+        ``min_deltas`` exceeds :data:`MAX_MIN_DELTAS`."""
+        if self.min_deltas > MAX_MIN_DELTAS:
+            raise SpecError(
+                f"min_deltas {self.min_deltas} exceeds {MAX_MIN_DELTAS}: the task could never"
+                " aggregate"
+            )
         needed = {"krum": 2 * self.f + 3, "multi_krum": max(2 * self.f + 3, self.m)}
         if needed.get(self.rule, 1) > self.min_deltas:
             raise SpecError(
@@ -190,4 +203,7 @@ def _get_float(raw: Mapping[Any, object], key: str, default: float) -> float:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise SpecError(f"{key} must be a number, got {type(value).__name__}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond any float (the wire's ints are 64-bit)
+        raise SpecError(f"{key} is out of range (an int too large for a float)") from None

@@ -16,6 +16,7 @@ from consensus.bft.events import EvidenceFound, ProposalMessage
 from consensus.bft.state import ConsensusState, new_consensus_state
 from consensus.block import Block, FinalizedBlock
 from consensus.crypto import KeyPair
+from consensus.errors import InvalidTransactionError
 from consensus.genesis import Genesis
 from consensus.ledger import get_ready_tasks, process_aggregations
 from consensus.messages import SignedVote
@@ -42,7 +43,7 @@ from node.chain.payload_fetch import PayloadFetcher
 from node.chain.recent import RecentMessages
 from node.chain.signer import SIGNER_STATE_FILE, PersistentSigner
 from node.chain.sync import BlockSync
-from node.chain.task_model import check_transaction
+from node.chain.task_model import check_transaction, validate_block_tasks
 from node.chain.view import StatusReport, compute_percentile
 from node.errors import StorageError
 from node.network.errors import NetworkError
@@ -144,6 +145,7 @@ class ChainNode:
         self._local_txs: dict[bytes, SignedTransaction] = {}
         self._txs_resent_at = 0.0
         self._resends = 0
+        self._refused_proposals = 0
 
     def get_state(self) -> ConsensusState:
         return self.driver.state
@@ -187,6 +189,8 @@ class ChainNode:
         async for message in channel:
             proposal = decode_gossip(ProposalMessage, message.data, MAX_PROPOSAL_GOSSIP)
             proposer = proposal.signed.proposal.proposer
+            if not self._is_admissible(proposal):
+                continue
             if await self._fetch_missing_payloads(proposal.block, proposer, message.origin):
                 await self.driver.inbox.send(proposal)
 
@@ -220,6 +224,24 @@ class ChainNode:
         chain = process_aggregations(chain, tuple(o.result for o in outcomes))
         self.storage.store.save_state(chain)
         self.driver.state = replace(self.driver.state, chain=chain)
+
+    def _is_admissible(self, message: ProposalMessage) -> bool:
+        """Whether the proposed block opens no impossible task: a block that does never reaches
+        the driver, so we prevote nil for the round as for a proposal we never received."""
+        try:
+            validate_block_tasks(message.block.txs)
+        except InvalidTransactionError as exc:
+            self._refused_proposals += 1
+            proposal = message.signed.proposal
+            logger.warning(
+                "refusing proposal height=%d round=%d proposer=%s: %s",
+                proposal.height,
+                proposal.round,
+                proposal.proposer.hex()[:16],
+                exc,
+            )
+            return False
+        return True
 
     # ---- data availability ------------------------------------------------------------------
 
@@ -401,6 +423,7 @@ class ChainNode:
             "deltachain_blocks_finalized_total": stats.finalized,
             "deltachain_blocks_synced_total": self.sync.synced_blocks,
             "deltachain_resends_total": self._resends,
+            "deltachain_proposals_refused_total": self._refused_proposals,
             "deltachain_validators": len(state.validators),
             "deltachain_minted_total": state.chain.minted,
             "deltachain_burned_total": state.chain.burned,

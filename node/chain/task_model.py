@@ -7,6 +7,8 @@ aggregation, rewards and audit need: no node imports a task's app code to follow
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from consensus.errors import InvalidTransactionError
 from consensus.ledger.transition import process_transaction
 from consensus.state import ChainState
@@ -47,13 +49,29 @@ def validate_task_admission(spec: CreateTask) -> None:
     compute_task_rule(spec).validate_feasible()
 
 
+def validate_admissible(spec: CreateTask) -> None:
+    """Raise InvalidTransactionError with the reason when admission refuses the task."""
+    try:
+        validate_task_admission(spec)
+    except MlError as exc:
+        raise InvalidTransactionError(f"impossible task: {exc}") from None
+
+
+def validate_block_tasks(txs: Iterable[SignedTransaction]) -> None:
+    """Raise InvalidTransactionError for the first new task in ``txs`` that admission refuses.
+
+    The ledger alone would apply such a block and escrow the pool in a task that can never
+    aggregate; an honest node does not prevote for it. The verdict is the mempool's, a pure
+    function of the transaction, so every honest node reaches the same one.
+    """
+    for stx in txs:
+        body = stx.tx.body
+        if isinstance(body, CreateTask):
+            validate_admissible(body)
+
+
 def check_transaction(state: ChainState, stx: SignedTransaction) -> ChainState:
     """The mempool's check: the ledger's rules, and for a new task the learning layer's
     admission rules (an impossible task is refused with the reason)."""
-    body = stx.tx.body
-    if isinstance(body, CreateTask):
-        try:
-            validate_task_admission(body)
-        except MlError as exc:
-            raise InvalidTransactionError(f"impossible task: {exc}") from None
+    validate_block_tasks((stx,))
     return process_transaction(state, stx)

@@ -47,6 +47,9 @@ def test_spec_accepts_integral_floats_and_fills_defaults():
         ({**BASE, "rule": "fedavg", "model_id": "gpt"}, "unknown model"),
         ({"model_id": "mlp-digits", "rule": "fedavg"}, "keys"),
         ({**BASE, "rule": "median", "min_deltas": 0}, "min_deltas"),
+        ({**BASE, "rule": "fedavg", "server_lr": 2**64 - 1}, "server_lr must be at most"),
+        ({**BASE, "rule": "fedavg", "server_lr": float("inf")}, "server_lr"),
+        ({**BASE, "rule": "fedavg", "server_lr": 10**400}, "server_lr is out of range"),
     ],
 )
 def test_spec_from_dict_rejects_bad_input(raw, match):
