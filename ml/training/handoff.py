@@ -144,5 +144,6 @@ class HandoffReceiver:
 
 
 def _map(ref: MappedWeights) -> Float32Array:
-    """A read-only view of the mapped weights (no copy)."""
-    return cast(Float32Array, np.memmap(ref.path, dtype=np.float32, mode="r", shape=(ref.count,)))
+    """A copy-on-write view of the mapped weights: no copy unless written to, and a write
+    stays in this process (torch warns about read-only arrays, so not mode "r")."""
+    return cast(Float32Array, np.memmap(ref.path, dtype=np.float32, mode="c", shape=(ref.count,)))

@@ -342,9 +342,14 @@ class ChainNode:
             await self._publish_tx(stx, self._resends)
 
     async def _publish_tx(self, stx: SignedTransaction, resend: int = 0) -> None:
-        """Gossip ``stx``, with its delta payload inline when small (``MAX_INLINE_PAYLOAD``)."""
+        """Gossip ``stx``, with its delta payload inline when small (``MAX_INLINE_PAYLOAD``)
+        the first time only. A re-send is for a peer that missed the transaction; the payload
+        it can fetch by hash from us. Re-sending the payload too put every waiting delta's
+        payload on the wire again every few seconds, times the mesh's fan-out, on each of 21
+        nodes while a busy chain stalled: more load exactly when the chain was slowest."""
         body, payload = stx.tx.body, None
-        if isinstance(body, ModelDelta) and body.payload_size <= MAX_INLINE_PAYLOAD:
+        first = resend == 0
+        if first and isinstance(body, ModelDelta) and body.payload_size <= MAX_INLINE_PAYLOAD:
             payload = self._provide_blob(body.payload_hash)
         data = encode_tx_gossip(stx, payload, resend)
         try:

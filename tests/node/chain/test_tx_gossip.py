@@ -20,8 +20,11 @@ from node.chain.gossip import (
     encode_gossip,
     encode_tx_gossip,
 )
+from node.network.framing import ByteStream
 from node.network.memory import MemoryHub
-from node.network.values import Verdict
+from node.network.memory_hub import HubMember
+from node.network.peer_id import compute_peer_id
+from node.network.values import PeerId, ProtocolKind, Verdict
 from node.storage.blobs import BlobStore
 from tests.node.chain.test_chain_node import make_node, wait_for_height
 from tests.node.learning.test_buffered_versions import GENESIS, KEYS, SNAPSHOT, submit
@@ -83,4 +86,55 @@ async def test_deltas_gossiped_with_their_payload_need_no_fetch(
                 await trio.sleep(0.05)
         fetches = [n.get_metrics()["deltachain_payload_fetches_total"] for n in nodes]
         assert fetches == [0, 0, 0, 0]
+        nursery.cancel_scope.cancel()
+
+
+class RecordingMember:
+    """A hub member standing in front of a real node's: records each transaction it gets."""
+
+    def __init__(self, inner: HubMember) -> None:
+        self.inner = inner
+        self.received: list[bytes] = []
+
+    def is_refusing(self, peer: PeerId) -> bool:
+        return self.inner.is_refusing(peer)
+
+    def add_link(self, peer: PeerId) -> None:
+        self.inner.add_link(peer)
+
+    def drop_link(self, peer: PeerId) -> None:
+        self.inner.drop_link(peer)
+
+    def is_subscribed(self, topic: str) -> bool:
+        return self.inner.is_subscribed(topic)
+
+    def deliver(self, forwarder: PeerId, topic: str, data: bytes, origin: PeerId) -> None:
+        if "/txs/" in topic:
+            self.received.append(data)
+        self.inner.deliver(forwarder, topic, data, origin)
+
+    def accept_stream(self, peer: PeerId, kind: ProtocolKind) -> ByteStream:
+        return self.inner.accept_stream(peer, kind)
+
+
+async def test_a_resent_delta_leaves_its_payload_behind(
+    tmp_path: Path, autojump_clock: trio.testing.MockClock
+) -> None:
+    """Two of four validators: no quorum, so the delta waits in the mempool and is re-sent."""
+    hub = MemoryHub(latency_s=0.005)
+    nodes = [make_node(hub, k, tmp_path / f"n{i}", KEYS, GENESIS) for i, k in enumerate(KEYS[:2])]
+    async with trio.open_nursery() as nursery:
+        for node in nodes:
+            await nursery.start(node.run)
+        peer = compute_peer_id(KEYS[1].seed)
+        tap = RecordingMember(hub.nodes[peer])
+        hub.nodes[peer] = tap
+        await trio.sleep(1)  # connected and subscribed
+        tx_hash = await submit(nodes[0], KEYS[0], 0, 0, 0)
+        await trio.sleep(10)  # several re-send periods
+        sent = [decode_tx_gossip(data) for data in tap.received]
+        copies = [payload for stx, payload in sent if stx.hash == tx_hash]
+        assert len(copies) >= 3 and copies[0] is not None  # the first carries the payload
+        assert all(payload is None for payload in copies[1:])  # re-sends do not
+        assert tx_hash in nodes[1].mempool
         nursery.cancel_scope.cancel()
