@@ -301,8 +301,7 @@ class Driver:
         finalized = effect.finalized
         height = finalized.block.height
         if self.store.get_height() < height:
-            self.store.save_finalized(finalized, effect.round, effect.state)
-            self.store.save_validator_set(height + 1, effect.state.validators)
+            self.store.save_finalized(finalized, effect.round, effect.state)  # and next valset
         seen = self._proposal_seen_ms.pop(height, None)
         if seen is not None:
             self.stats.finality_ms.append(self.now_ms() - seen)

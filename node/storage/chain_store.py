@@ -109,7 +109,8 @@ class ChainStore(ChainIndexQueries):
     # ---- blocks -----------------------------------------------------------------------------
 
     def save_finalized(self, finalized: FinalizedBlock, round_: int, state: ChainState) -> None:
-        """Persist a final block, its commit, its tx index and the state after it, atomically."""
+        """Persist a final block, its commit, its tx index, the state after it and the validator
+        set that signs the next height, atomically (a crash keeps all of them or none)."""
         block, height = finalized.block, finalized.block.height
         if height != self.get_height() + 1:
             raise StorageError(f"cannot store height {height} after {self.get_height()}")
@@ -135,6 +136,7 @@ class ChainStore(ChainIndexQueries):
                 ],
             )
             self._save_state(db, state)
+            self._save_validator_set(db, height + 1, state.validators)
 
     def save_state(self, state: ChainState) -> None:
         """Replace the snapshot at ``state.height`` (e.g. after aggregation results)."""
@@ -222,14 +224,20 @@ class ChainStore(ChainIndexQueries):
 
     def save_validator_set(self, from_height: int, valset: ValidatorSet) -> None:
         """Record the set that signs heights from ``from_height`` on (if it changed)."""
-        row = self._db.execute(
+        with self._transaction() as db:
+            self._save_validator_set(db, from_height, valset)
+
+    def _save_validator_set(
+        self, db: sqlite3.Connection, from_height: int, valset: ValidatorSet
+    ) -> None:
+        row = db.execute(
             "SELECT valset FROM validator_sets WHERE from_height <= ? "
             "ORDER BY from_height DESC LIMIT 1",
             (from_height,),
         ).fetchone()
         encoded = encode(valset)
         if row is None or bytes(row[0]) != encoded:
-            self._db.execute(
+            db.execute(
                 "INSERT OR REPLACE INTO validator_sets VALUES (?, ?)", (from_height, encoded)
             )
 

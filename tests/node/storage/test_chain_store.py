@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ from consensus.encoding import encode
 from consensus.params import ChainParams
 from consensus.state import Account, ChainState
 from consensus.transactions import Bond, SignedTransaction, Transaction
+from consensus.validators import Validator, ValidatorSet
 from node.errors import StorageError
 from node.storage.chain_store import ChainStore, ModelRecord
 
@@ -162,3 +164,17 @@ def test_chain_store_block_swapped_for_another_is_detected(tmp_path: Path) -> No
     db.close()
     with pytest.raises(StorageError, match="commit stored for block 2 is for another block"):
         ChainStore(path)
+
+
+def test_chain_store_records_the_next_validator_set_with_the_block(tmp_path: Path) -> None:
+    store = ChainStore(tmp_path / "chain.db")
+    first = ValidatorSet((Validator(KEY.address, 10),))
+    second = ValidatorSet((Validator(KEY.address, 20),))
+    for height, valset in ((1, first), (2, first), (3, second)):
+        state = dataclasses.replace(make_state(height), validators=valset)
+        store.save_finalized(make_finalized(height), 0, state)
+    assert store.get_validator_set(3) == first  # signed by the set after block 2
+    assert store.get_validator_set(4) == second  # in the same transaction as block 3
+    rows = store._db.execute("SELECT from_height FROM validator_sets ORDER BY 1").fetchall()
+    assert [r[0] for r in rows] == [2, 4]  # one row per change
+    store.close()
