@@ -3,12 +3,16 @@
 # `deltachain sim run MANIFEST --docker --short`, and leave nothing behind.
 #
 #   scripts/docker_check.sh [SCENARIO ...]      (default: baseline-4; e.g. baseline-4 byzantine-7)
+#   COMPOSE=v2 scripts/docker_check.sh ...       (the same with Compose v2, `docker compose`)
 #
 # It starts dockerd when none answers (as root), and works on a machine without Docker Hub or
 # the PyTorch index: when python:3.11-slim cannot be pulled it makes a Debian bookworm base with
 # debootstrap (with this host's locally added CA certificates, for a TLS-intercepting proxy), and
 # when the PyTorch CPU index cannot be reached it serves a local torch 2.13.0 CPU wheel folder on
 # loopback (TORCH_WHEEL_DIR, else the first folder of `pip config`'s find-links holding one).
+# With COMPOSE=v2 and no `docker compose` plugin, it takes Debian trixie's Compose v2 package
+# (signature of the release file checked with the Debian archive keyring, then the hashes of
+# the package index and the package) and puts the plugin in a private DOCKER_CONFIG for the run.
 # These stand-ins live here only: the Dockerfile's defaults are the ones for the internet.
 # Reports land in reports/docker-check/<scenario>/. Exit 0 when every run passed and no
 # container, network or volume of a run is left.
@@ -20,9 +24,11 @@ base=deltachain-test-base:bookworm
 scenarios=("${@:-baseline-4}")
 started=$(date +%s)
 server_pid=""
+compose_dir=""
 shares_file=/sys/fs/cgroup/cpu/docker/cpu.shares
 shares_before=""
 cleanup() {
+    if [ -n "$compose_dir" ]; then rm -rf "$compose_dir"; fi
     if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
     if [ -n "$shares_before" ]; then echo "$shares_before" >"$shares_file" || true; fi
 }
@@ -90,6 +96,31 @@ build_image() {
     log "image $image: $(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.2f GB", $1/1e9}')"
 }
 
+compose_v2() {  # `docker compose` for this run only, from Debian trixie's verified package
+    docker compose version >/dev/null 2>&1 && return
+    local dir mirror=http://deb.debian.org/debian keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+    dir=$(mktemp -d /tmp/deltachain-compose.XXXXXX)
+    compose_dir=$dir
+    curl -sSf "$mirror/dists/trixie/InRelease" -o "$dir/InRelease"
+    gpgv --keyring "$keyring" "$dir/InRelease" 2>/dev/null || { echo "bad trixie InRelease" >&2; exit 2; }
+    curl -sSf "$mirror/dists/trixie/main/binary-amd64/Packages.xz" -o "$dir/Packages.xz"
+    local want_index got_index
+    want_index=$(awk 'length($1) == 64 && $3 == "main/binary-amd64/Packages.xz" {print $1}' "$dir/InRelease")
+    got_index=$(sha256sum "$dir/Packages.xz" | cut -d' ' -f1)
+    [ -n "$want_index" ] && [ "$want_index" = "$got_index" ] || { echo "bad package index" >&2; exit 2; }
+    local entry file sum
+    entry=$(xz -dc "$dir/Packages.xz" | awk '/^Package: docker-compose$/,/^$/')
+    file=$(awk '/^Filename:/ {print $2}' <<<"$entry")
+    sum=$(awk '/^SHA256:/ {print $2}' <<<"$entry")
+    curl -sSf "$mirror/$file" -o "$dir/compose.deb"
+    echo "$sum  $dir/compose.deb" | sha256sum -c --quiet - || { echo "bad compose package" >&2; exit 2; }
+    dpkg-deb -x "$dir/compose.deb" "$dir/root"
+    mkdir -p "$dir/config/cli-plugins"
+    cp "$dir/root/usr/libexec/docker/cli-plugins/docker-compose" "$dir/config/cli-plugins/"
+    export DOCKER_CONFIG="$dir/config"
+    log "compose for this run: $(docker compose version) (from $file)"
+}
+
 leftovers() {
     for kind in "ps -a" "network ls" "volume ls"; do
         # shellcheck disable=SC2086
@@ -110,6 +141,7 @@ weigh_containers() {
 }
 
 start_dockerd
+if [ "${COMPOSE:-}" = v2 ]; then compose_v2; fi
 build_image
 weigh_containers
 failed=()
