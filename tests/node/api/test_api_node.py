@@ -153,8 +153,10 @@ async def test_api_routes_on_a_four_node_network(
         assert "# TYPE deltachain_blocks_finalized_total counter" in text
         assert "# TYPE deltachain_height gauge" in text
         samples = [line for line in text.splitlines() if not line.startswith("#")]
-        assert samples and all(re.fullmatch(r"[a-z_]+ -?[0-9.e+]+", line) for line in samples)
-        values = dict(line.split(" ") for line in samples)
+        sample = re.compile(r'[a-z_]+(\{[a-z_]+="[^"\\]*"(,[a-z_]+="[^"\\]*")*\})? -?[0-9.e+-]+')
+        assert samples and all(sample.fullmatch(line) for line in samples)
+        assert any("{" in line for line in samples)  # labelled families: peers, reasons
+        values = dict(line.rsplit(" ", 1) for line in samples)
         assert float(values["deltachain_blocks_finalized_total"]) >= 2
         assert values["deltachain_validators"] == "4"
         assert int(values["deltachain_api_requests_total"]) > 10
