@@ -45,6 +45,17 @@ def create(
         list[str] | None,
         typer.Option("--data", help="The app's data path for the next node (once per node)."),
     ] = None,
+    split_source: Annotated[
+        Path | None,
+        typer.Option(
+            "--split-data",
+            help="Cut this dataset (as `data split` does, by --partition and --alpha) into one "
+            "folder per node under OUT/split-data/; instead of --data.",
+        ),
+    ] = None,
+    label: Annotated[str, typer.Option(help="--split-data's CSV or Parquet label column.")] = (
+        "label"
+    ),
     config: ConfigOpt = None,
     min_deltas: Annotated[
         int, typer.Option("--min-deltas", min=0, help="Deltas per version (0: n - f).")
@@ -63,6 +74,7 @@ def create(
 
     With --app the task runs that learning app: every node given a --data path (in node
     order) joins it and trains on its own data; the digits-mlp app needs no --data.
+    --split-data SRC cuts one dataset into a folder per node and joins every node with its own.
     """
     from node.ops.testnet import TaskOptions, TestnetOptions, create_testnet
     from node.sim.errors import SimConfigError
@@ -78,6 +90,8 @@ def create(
         task = dataclasses.replace(task, app=_prepare_app(app_source, parse_config_pairs(config)))
 
     validate_testnet_options(model, rule, partition, alpha)
+    if split_source is not None and (data or app_source is None):
+        fail("--split-data needs --app and replaces --data", ExitCode.USAGE)
     options = TestnetOptions(
         validators=validators,
         chain_id=chain_id,
@@ -90,6 +104,8 @@ def create(
         task=task,
         params=params,
         data=tuple(data or ()),
+        split_data=split_source,
+        split_label=label,
     )
     try:
         manifest = create_testnet(out, options)

@@ -27,7 +27,7 @@ from node.ops.app_task import AppTask
 from node.ops.config import ApiConfig, NodeConfig, P2PConfig, render_config
 from node.ops.genesis_file import write_genesis
 from node.ops.keys import create_key_file
-from node.ops.testnet_apps import prepare_node_data, validate_data_paths
+from node.ops.testnet_apps import prepare_node_data, split_for_nodes, validate_data_paths
 from node.storage.blobs import BlobStore
 
 MANIFEST_FILE = "testnet.json"
@@ -80,6 +80,13 @@ class TestnetOptions:
     task: TaskOptions = field(default_factory=TaskOptions)
     data: tuple[str, ...] = ()
     """An app task's data path for each node, in node order (``--data``)."""
+    split_data: Path | None = None
+    """A dataset to cut into one folder per validator under ``out/split-data/`` (partition and
+    alpha as above, ``split_label`` the CSV or Parquet label column); replaces ``data``."""
+    split_label: str = "label"
+
+
+SPLIT_DATA = "split-data"
 
 
 def make_seed(options: TestnetOptions, index: int) -> bytes:
@@ -154,6 +161,18 @@ def build_genesis(options: TestnetOptions, keys: list[KeyPair], task: CreateTask
     )
 
 
+def split_node_data(options: TestnetOptions, out: Path) -> TestnetOptions:
+    """``options`` with one data folder per validator cut from ``split_data`` (unchanged when
+    there is nothing to split)."""
+    if options.split_data is None:
+        return options
+    if options.data:
+        raise ConfigError("give --data per node or --split-data, not both")
+    shard = (options.partition, options.validators, options.alpha)
+    folders = split_for_nodes(options.split_data, out / SPLIT_DATA, shard, options.split_label)
+    return dataclasses.replace(options, data=folders)
+
+
 def create_testnet(out: Path, options: TestnetOptions) -> dict[str, object]:
     """Write every node home under ``out`` and ``out/testnet.json``; return the manifest."""
     if options.validators < 1:
@@ -165,6 +184,7 @@ def create_testnet(out: Path, options: TestnetOptions) -> dict[str, object]:
     task, snapshot = build_task(options)
     app = options.task.app
     if app is not None:
+        options = split_node_data(options, out)
         validate_data_paths(app, options.data, options.validators)
     genesis = build_genesis(options, keys, task)
     p2p_addrs = [

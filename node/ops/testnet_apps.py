@@ -16,6 +16,8 @@ import numpy as np
 
 from ml.data.datasets import load_digits_split
 from ml.data.partition import Scheme, ShardSpec, compute_shard
+from ml.data.split_files import SplitOptions, split_data
+from ml.errors import DataError
 from node.errors import ConfigError
 from node.learning.joins import JoinedTask
 from node.ops.app_task import AppTask
@@ -33,6 +35,19 @@ def validate_data_paths(app: AppTask, data: Sequence[str], validators: int) -> N
     for path in data:
         if not Path(path).exists():
             raise ConfigError(f"data path {path} does not exist")
+
+
+def split_for_nodes(
+    source: Path, directory: Path, shard: tuple[str, int, float], label: str
+) -> tuple[str, ...]:
+    """Cut ``source`` (as ``data split`` does) into ``directory/node0 ...``, one per node;
+    the folders' paths in node order. ``shard``: (scheme, nodes, alpha)."""
+    scheme, nodes, alpha = shard
+    try:
+        split_data(source, directory, SplitOptions(nodes, scheme, alpha, 0, label))
+    except (DataError, OSError) as exc:
+        raise ConfigError(f"cannot split {source} for the nodes: {exc}") from None
+    return tuple(str((directory / f"node{i}").resolve()) for i in range(nodes))
 
 
 def prepare_node_data(

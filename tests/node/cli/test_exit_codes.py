@@ -76,3 +76,18 @@ def test_help_and_docs_state_the_same_codes() -> None:
     assert "unknown rule or model" in docs  # the usage row of the exit-code table
     task_help = _one_line(runner.invoke(app, ["task", "create", "--help"]).output)
     assert "2 usage" in task_help and "3 config" in task_help
+
+
+def test_testnet_create_split_data_through_the_cli(tmp_path: Path) -> None:
+    source = tmp_path / "customers.csv"
+    source.write_text("a,b,segment\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(40)))
+    net = tmp_path / "net"
+    base = ["testnet", "create", "--out", str(net), "--validators", "2"]
+    without_app = runner.invoke(app, [*base, "--split-data", str(source)])
+    assert without_app.exit_code == ExitCode.USAGE and "needs --app" in without_app.output
+    app_args = ["--app", "tabular-mlp", "--config", "num_features=2", "--config", "num_classes=2"]
+    result = runner.invoke(
+        app, [*base, *app_args, "--split-data", str(source), "--label", "segment"]
+    )
+    assert result.exit_code == ExitCode.OK, result.output
+    assert sorted(p.name for p in (net / "split-data").iterdir()) == ["node0", "node1"]

@@ -81,3 +81,36 @@ def test_initial_weights_from_npz_must_fit_the_layout(tmp_path: Path) -> None:
     np.savez(tmp_path / "bad.npz", x=np.zeros(3))
     with pytest.raises(ConfigError, match="exactly the tensors"):
         read_initial_weights(tmp_path / "bad.npz", TABULAR.layout)
+
+
+def write_csv(path: Path, rows: int = 60) -> Path:
+    rng = np.random.default_rng(3)
+    lines = ["a,b,c,segment"]
+    lines += [
+        f"{x:.3f},{y:.3f},{z:.3f},{i % 2}" for i, (x, y, z) in enumerate(rng.normal(size=(rows, 3)))
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_testnet_split_data_gives_every_node_its_own_folder(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "customers.csv")
+    task = TaskOptions("tabular-mlp", app=TABULAR)
+    options = TestnetOptions(validators=3, task=task, split_data=source, split_label="segment")
+    out = tmp_path / "net"
+    nodes = homes(create_testnet(out, options))
+    folders = [Path(load_config(h).tasks[0].data) for h in nodes]
+    assert folders == [(out / "split-data" / f"node{i}").resolve() for i in range(3)]
+    counts = [len((f / "data.csv").read_text().splitlines()) - 1 for f in folders]
+    assert sum(counts) == 60 and min(counts) > 0  # every row in exactly one node's folder
+
+
+def test_testnet_split_data_refusals(tmp_path: Path) -> None:
+    task = TaskOptions("tabular-mlp", app=TABULAR)
+    source = write_csv(tmp_path / "customers.csv")
+    both = TestnetOptions(task=task, split_data=source, data=(str(tmp_path),))
+    with pytest.raises(ConfigError, match="not both"):
+        create_testnet(tmp_path / "a", both)
+    no_label = TestnetOptions(task=task, split_data=source)  # the label column is "segment"
+    with pytest.raises(ConfigError, match="cannot split"):
+        create_testnet(tmp_path / "b", no_label)
