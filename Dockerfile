@@ -36,13 +36,19 @@ COPY configs ./configs
 # A normal install (not editable): wheels are built here, the chain presets and scenario
 # manifests travel inside the package (node/configs), and /src is not needed afterwards.
 RUN pip install . && deltachain --help >/dev/null
-# What no node runs: torch's C++ headers, test binaries and tools (torch_shm_manager stays), and
-# the test suites that numpy, scipy, scikit-learn and others ship (about 300 MB).
+# What no node runs: torch's C++ headers, test binaries and tools (torch_shm_manager stays),
+# the test suites that numpy, scipy, scikit-learn and others ship (about 300 MB), and pyarrow's
+# Arrow Flight RPC, S3 file system, C++ tests and headers (about 55 MB; Parquet files are read
+# from the node's own disk).
 RUN site="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
-    && rm -rf "$site/torch/include" "$site/torch/test" \
+    && rm -rf "$site/torch/include" "$site/torch/test" "$site/pyarrow/include" \
     && find "$site/torch/bin" -type f ! -name torch_shm_manager -delete \
     && find "$site" -depth -type d -name tests -prune -exec rm -rf {} + \
+    && rm -f "$site"/pyarrow/libarrow_flight.so* "$site"/pyarrow/libarrow_python_flight.so* \
+        "$site"/pyarrow/_flight.*.so "$site"/pyarrow/libarrow_s3.so* "$site"/pyarrow/_s3fs.*.so \
+        "$site"/pyarrow/_pyarrow_cpp_tests.*.so \
     && python -c "import torch, scipy, sklearn.linear_model, libp2p, node.cli.main" \
+    && python -c "import pyarrow.parquet, pyarrow.compute, ml.data.parquet" \
     && deltachain sim compose baseline-4 --out /tmp/smoke >/dev/null && rm -rf /tmp/smoke
 
 # --- the image: the runtime GMP library and the virtual environment, no compiler -------------
