@@ -272,13 +272,11 @@ class Driver:
 
     async def _fire_commit_timeout_when_due(self, timeout: Timeout, delay_ms: int) -> None:
         """Wait for work, the next height or the empty-block interval (``node.chain.pacing``)
-        before the engine may start the next height. Ready work (or the next height's messages)
-        does not wait for ``timeout_commit``: the engine fixes a block's commit when it decides
-        it (a later precommit is not added), so that wait gathered nothing and held every model
-        version's deltas (local preset 100 ms, testnet preset 1 s). Pooled deltas that make no
-        version yet still wait ``timeout_commit`` and then the batch window, as before."""
+        before the engine may start the next height. Not for ``timeout_commit`` first: the
+        engine fixes a block's commit when it decides it (a later precommit is not added), so
+        that wait gathered nothing, and it held every model version's deltas (local preset
+        100 ms, testnet preset 1 s) after they were ready."""
         now = trio.current_time()
-        commit_due = now + delay_ms / 1000
         deadline = now + max(self.pacing.empty_blocks_interval_s, delay_ms / 1000)
         batch_deadline = math.inf
         while trio.current_time() < deadline and not self._next_height_seen.is_set():
@@ -286,8 +284,7 @@ class Driver:
                 if self.mempool.holds_ready_work():
                     break
                 if batch_deadline == math.inf:
-                    batch_deadline = max(commit_due, trio.current_time())
-                    batch_deadline += self.pacing.delta_batch_window_s
+                    batch_deadline = trio.current_time() + self.pacing.delta_batch_window_s
                 if trio.current_time() >= batch_deadline:
                     break
             self.mempool.added = added = trio.Event()

@@ -1,10 +1,9 @@
 """When a node starts the next height: at once, or only when there is something to decide.
 
 With ``create_empty_blocks`` off (CometBFT's setting of the same name, node-local, not a chain
-rule), a node that finished a height waits until one of these happens (ready work and the next
-height's messages do not wait for ``timeout_commit`` first, as with CometBFT's
-``skip_timeout_commit``: our engine fixes a block's commit when it decides it, so that wait
-would gather no signature; pooled deltas that make no version yet wait it, then the window):
+rule), a node that finished a height waits until one of these happens (not for
+``timeout_commit`` first, as CometBFT's ``skip_timeout_commit``: our engine fixes a block's
+commit when it decides it, so the wait would gather no signature):
 
 - its mempool holds a transaction other than a model delta (a transfer, evidence), or deltas
   that make a task ready for its next version (the buffer reaches ``min_deltas``);
