@@ -271,13 +271,11 @@ class Driver:
             self._nursery.start_soon(self._fire_timeout, timeout, delay_ms)
 
     async def _fire_commit_timeout_when_due(self, timeout: Timeout, delay_ms: int) -> None:
-        """Wait for work, the next height or the empty-block interval (``node.chain.pacing``)
-        before the engine may start the next height. Not for ``timeout_commit`` first: the
-        engine fixes a block's commit when it decides it (a later precommit is not added), so
-        that wait gathered nothing, and it held every model version's deltas (local preset
-        100 ms, testnet preset 1 s) after they were ready."""
+        """After ``timeout_commit``, wait for work, the next height or the empty-block interval
+        (``node.chain.pacing``) before the engine may start the next height."""
         now = trio.current_time()
         deadline = now + max(self.pacing.empty_blocks_interval_s, delay_ms / 1000)
+        await trio.sleep(delay_ms / 1000)
         batch_deadline = math.inf
         while trio.current_time() < deadline and not self._next_height_seen.is_set():
             if len(self.mempool):

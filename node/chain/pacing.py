@@ -1,9 +1,7 @@
 """When a node starts the next height: at once, or only when there is something to decide.
 
 With ``create_empty_blocks`` off (CometBFT's setting of the same name, node-local, not a chain
-rule), a node that finished a height waits until one of these happens (not for
-``timeout_commit`` first, as CometBFT's ``skip_timeout_commit``: our engine fixes a block's
-commit when it decides it, so the wait would gather no signature):
+rule), a node that finished a height waits after ``timeout_commit`` until one of these happens:
 
 - its mempool holds a transaction other than a model delta (a transfer, evidence), or deltas
   that make a task ready for its next version (the buffer reaches ``min_deltas``);

@@ -4,7 +4,6 @@ chain stays live every interval and downtime is still counted."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import trio.testing
 from consensus.crypto import KeyPair
 from consensus.genesis import Genesis
 from consensus.ledger.devnet import make_devnet_genesis, make_keys, sign_transaction
-from consensus.params import ChainParams
 from consensus.transactions import Transfer
 from node.chain.chain_node import ChainNode, NodeTimings
 from node.chain.pacing import BlockPacing
@@ -145,33 +143,4 @@ async def test_deltas_arriving_apart_are_batched_into_the_block_that_makes_the_v
                 await trio.sleep(0.01)
         heights = {nodes[0].storage.store.find_tx(h).height for h in hashes}  # type: ignore[union-attr]
         assert len(heights) == 1  # one block carried the whole version
-        nursery.cancel_scope.cancel()
-
-
-async def test_work_starts_the_next_height_without_waiting_timeout_commit(
-    tmp_path: Path, autojump_clock: trio.testing.MockClock
-) -> None:
-    """The engine fixes a block's commit when it decides it, so a paced node does not wait
-    ``timeout_commit`` (1 s here, the testnet preset's) before proposing ready work."""
-    params = dataclasses.replace(ChainParams(), timeout_commit_ms=1_000)
-    genesis = make_devnet_genesis("pacenet", KEYS, params, time_ms=1_000)
-    hub = MemoryHub(latency_s=0.005)
-    nodes = [
-        make_paced_node(hub, k, tmp_path / f"n{i}", PACED, genesis=genesis)
-        for i, k in enumerate(KEYS)
-    ]
-    recipient = make_keys(1, namespace=94)[0]
-    async with trio.open_nursery() as nursery:
-        for node in nodes:
-            await nursery.start(node.run)
-        with trio.fail_after(60):
-            await wait_for_height(nodes, 2)
-        started = trio.current_time()
-        for nonce in range(5):  # each transfer sent the moment the previous one is final
-            transfer = Transfer(recipient.address, 1)
-            await nodes[1].submit_transaction(sign_transaction(KEYS[0], "pacenet", nonce, transfer))
-            with trio.fail_after(10):
-                while nodes[1].get_state().chain.get_account(recipient.address).balance <= nonce:
-                    await trio.sleep(0.01)
-        assert trio.current_time() - started < 2.5  # not 5 x timeout_commit
         nursery.cancel_scope.cancel()
