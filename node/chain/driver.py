@@ -35,9 +35,10 @@ from consensus.bft.events import (
     Timeout,
 )
 from consensus.bft.state import ConsensusState
+from consensus.bft.votes import get_vote_sign_bytes
 from consensus.block import Block, FinalizedBlock
 from consensus.errors import ConsensusError
-from consensus.messages import Proposal, SignedProposal, SignedVote, Vote
+from consensus.messages import Proposal, SignedProposal, SignedVote, Vote, VoteType
 from node.chain.hooks import MisbehaviourHooks
 from node.chain.inputs import DriverInput, decode_input, encode_input
 from node.chain.mempool import Mempool
@@ -115,6 +116,8 @@ class Driver:
         self._proposal_seen_ms: dict[int, int] = {}
         self._ready_since_s: dict[int, float] = {}
         self._next_height_seen = trio.Event()
+        self._all_precommitted = trio.Event()
+        self._late_precommits: set[bytes] = set()
         self.chain_changed = trio.Event()
         """Set (and replaced) whenever the final chain state changes: a block or aggregations."""
 
@@ -152,6 +155,8 @@ class Driver:
             self._note_proposal(item)
         if isinstance(item, ProposalMessage | SignedVote):
             self._note_height_of(item)
+        if isinstance(item, SignedVote):
+            self._note_late_precommit(item)
         chain_before = self.state.chain
         try:
             self.state, effects = HANDLERS[type(item)](self.state, item, self.now_ms())
@@ -177,6 +182,28 @@ class Driver:
             height = message.signed.proposal.height
         if height > self.state.rs.height:
             self._next_height_seen.set()
+
+    def _note_late_precommit(self, signed: SignedVote) -> None:
+        """A precommit of the decided height and round that came after the decision (the engine
+        drops it): once every validator's is in, the commit wait has nothing left to wait for."""
+        vote, commit, rs = signed.vote, self.state.last_commit, self.state.rs
+        if rs.step != Step.COMMIT or commit is None or vote.vote_type != VoteType.PRECOMMIT:
+            return
+        if (vote.height, vote.round) != (commit.height, commit.round) or vote.height != rs.height:
+            return
+        sign_bytes = get_vote_sign_bytes(vote, self.state.chain.chain_id)
+        if self.state.verify(vote.validator, sign_bytes, signed.signature):
+            self._late_precommits.add(vote.validator)
+            self._check_all_precommitted()
+
+    def _check_all_precommitted(self) -> None:
+        commit = self.state.last_commit
+        if commit is None:
+            return
+        voted = set(self.state.votes.get(commit.round, VoteType.PRECOMMIT).votes)
+        voted |= self._late_precommits
+        if all(v.address in voted for v in self.state.chain.validators.validators):
+            self._all_precommitted.set()
 
     def _note_proposal(self, message: ProposalMessage) -> None:
         height = message.block.height
@@ -264,6 +291,8 @@ class Driver:
     def _schedule(self, timeout: Timeout, delay_ms: int) -> None:
         if timeout.step == Step.COMMIT and not self.pacing.create_empty_blocks:
             self._next_height_seen = trio.Event()
+            self._all_precommitted, self._late_precommits = trio.Event(), set()
+            self._check_all_precommitted()
             if self.state.future:  # the next height's messages came before we decided ours
                 self._next_height_seen.set()
             self._nursery.start_soon(self._fire_commit_timeout_when_due, timeout, delay_ms)
@@ -272,10 +301,14 @@ class Driver:
 
     async def _fire_commit_timeout_when_due(self, timeout: Timeout, delay_ms: int) -> None:
         """After ``timeout_commit``, wait for work, the next height or the empty-block interval
-        (``node.chain.pacing``) before the engine may start the next height."""
+        (``node.chain.pacing``) before the engine may start the next height. As CometBFT's
+        ``skip_timeout_commit``, ``timeout_commit`` ends early once every validator's precommit
+        of the decided round is in: it is the pause that lets a slower validator receive the
+        decision before the next height starts, and none is left behind then."""
         now = trio.current_time()
         deadline = now + max(self.pacing.empty_blocks_interval_s, delay_ms / 1000)
-        await trio.sleep(delay_ms / 1000)
+        with trio.move_on_after(delay_ms / 1000):
+            await self._all_precommitted.wait()
         batch_deadline = math.inf
         while trio.current_time() < deadline and not self._next_height_seen.is_set():
             if len(self.mempool):

@@ -4,6 +4,7 @@ chain stays live every interval and downtime is still counted."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import trio.testing
 from consensus.crypto import KeyPair
 from consensus.genesis import Genesis
 from consensus.ledger.devnet import make_devnet_genesis, make_keys, sign_transaction
+from consensus.params import ChainParams
 from consensus.transactions import Transfer
 from node.chain.chain_node import ChainNode, NodeTimings
 from node.chain.pacing import BlockPacing
@@ -144,3 +146,39 @@ async def test_deltas_arriving_apart_are_batched_into_the_block_that_makes_the_v
         heights = {nodes[0].storage.store.find_tx(h).height for h in hashes}  # type: ignore[union-attr]
         assert len(heights) == 1  # one block carried the whole version
         nursery.cancel_scope.cancel()
+
+
+async def seconds_for_transfers(nodes: Sequence[ChainNode], count: int) -> float:
+    """Send ``count`` transfers one after another, each once the previous one is final."""
+    recipient = make_keys(1, namespace=94)[0]
+    started = trio.current_time()
+    for nonce in range(count):
+        transfer = Transfer(recipient.address, 1)
+        await nodes[1].submit_transaction(sign_transaction(KEYS[0], "pacenet", nonce, transfer))
+        with trio.fail_after(30):
+            while nodes[1].get_state().chain.get_account(recipient.address).balance <= nonce:
+                await trio.sleep(0.01)
+    return trio.current_time() - started
+
+
+async def test_timeout_commit_ends_once_every_validator_precommitted(
+    tmp_path: Path, autojump_clock: trio.testing.MockClock
+) -> None:
+    """As CometBFT's ``skip_timeout_commit``: with every validator's precommit in, nobody needs
+    the pause (1 s here, the testnet preset's); with one validator down it stays."""
+    params = dataclasses.replace(ChainParams(), timeout_commit_ms=1_000)
+    genesis = make_devnet_genesis("pacenet", KEYS, params, time_ms=1_000)
+    for running, low, high in ((KEYS, 0.0, 2.5), (KEYS[:3], 5.0, 30.0)):
+        hub = MemoryHub(latency_s=0.005)
+        homes = [tmp_path / f"{len(running)}-{i}" for i in range(len(running))]
+        nodes = [
+            make_paced_node(hub, k, home, PACED, genesis=genesis)
+            for k, home in zip(running, homes, strict=True)
+        ]
+        async with trio.open_nursery() as nursery:
+            for node in nodes:
+                await nursery.start(node.run)
+            with trio.fail_after(60):
+                await wait_for_height(nodes, 2)
+            assert low <= await seconds_for_transfers(nodes, 5) < high
+            nursery.cancel_scope.cancel()
