@@ -37,10 +37,11 @@ from typing import Any
 
 from ml.aggregation.round import aggregate_round
 from ml.aggregation.spec import spec_from_task
-from ml.apps.manifest import ConfigValue, parse_config_value, validate_config
+from ml.apps.manifest import ConfigValue, parse_config_pairs
 from ml.codec.delta import CodecConfig, encode_delta
 from ml.data.datasets import load_digits_split
 from ml.data.partition import Scheme, ShardSpec, compute_shard
+from ml.errors import AppError
 from ml.models import get_model_spec, init_weights
 from ml.training.config import TrainConfig
 from ml.training.local import configure_determinism, evaluate, train_local
@@ -253,13 +254,10 @@ def main() -> None:
 
 def parse_config(pairs: list[str]) -> dict[str, ConfigValue]:
     """``--config key=value`` pairs as the task's app config (as testnet create reads them)."""
-    values: dict[str, ConfigValue] = {}
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        if not sep or not key.strip():
-            raise SystemExit(f"--config must be key=value, got {pair!r}")
-        values[key.strip()] = parse_config_value(text)
-    return validate_config(values)
+    try:
+        return parse_config_pairs(pairs)
+    except AppError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def staleness_params(exponent: float) -> dict[str, int | float]:

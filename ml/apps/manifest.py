@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ml.apps.names import validate_member_name
@@ -90,6 +90,18 @@ def _check_value(key: str, value: object) -> ConfigValue:
 def merge_config(defaults: AppConfig, overrides: AppConfig) -> dict[str, ConfigValue]:
     """The config an app runs with: its ``app.toml`` defaults, then the task's values."""
     return validate_config({**defaults, **overrides})
+
+
+def parse_config_pairs(pairs: Sequence[str]) -> dict[str, ConfigValue]:
+    """``--config key=value`` options as a config; raises AppError for a malformed pair or a
+    config :func:`validate_config` refuses."""
+    values: dict[str, ConfigValue] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            raise AppError(f"--config must be key=value, got {pair!r}")
+        values[key.strip()] = parse_config_value(text)
+    return validate_config(values)
 
 
 def parse_config_value(text: str) -> ConfigValue:

@@ -186,6 +186,8 @@ class Driver:
     def _note_late_precommit(self, signed: SignedVote) -> None:
         """A precommit of the decided height and round that came after the decision (the engine
         drops it): once every validator's is in, the commit wait has nothing left to wait for."""
+        if self.pacing.create_empty_blocks:  # the commit wait ends on its timer alone then
+            return
         vote, commit, rs = signed.vote, self.state.last_commit, self.state.rs
         if rs.step != Step.COMMIT or commit is None or vote.vote_type != VoteType.PRECOMMIT:
             return
@@ -197,6 +199,9 @@ class Driver:
             self._check_all_precommitted()
 
     def _check_all_precommitted(self) -> None:
+        """Set the event once every validator precommitted. ``state.chain`` already holds the
+        decided block, so these are the next height's validators: one that joins there has
+        no precommit here and the wait runs its full time, the safe side."""
         commit = self.state.last_commit
         if commit is None:
             return

@@ -31,17 +31,11 @@ ConfigOpt = Annotated[
 
 def parse_config_pairs(pairs: list[str] | None) -> dict[str, Any]:
     """``key=value`` options as a config mapping; exit 2 on a malformed pair."""
-    from ml.apps.manifest import parse_config_value, validate_config
+    from ml.apps.manifest import parse_config_pairs as parse_pairs
     from ml.errors import AppError
 
-    values: dict[str, Any] = {}
-    for pair in pairs or []:
-        key, sep, text = pair.partition("=")
-        if not sep or not key.strip():
-            fail(f"--config must be key=value, got {pair!r}", ExitCode.USAGE)
-        values[key.strip()] = parse_config_value(text)
     try:
-        return validate_config(values)
+        return parse_pairs(pairs or [])
     except AppError as exc:
         fail(str(exc), ExitCode.USAGE)
 

@@ -31,11 +31,11 @@ from node.storage.chain_store import ChainStore
 from tests.node.chain.store_writer import Feed, write_feed
 from tests.node.chain.test_chain_node import (
     KEYS,
-    block_hashes,
     make_node,
     run_in_scope,
     wait_for_height,
 )
+from tests.node.chain.test_torn_wal import assert_rejoins_without_double_signing
 
 KILLS = 4
 FEED_BLOCKS = 24
@@ -131,12 +131,7 @@ async def test_crash_mid_sqlite_write_keeps_a_prefix_and_the_node_never_signs_tw
         assert reborn.get_state().chain.height == top
         await nursery.start(reborn.run)
         target = nodes[0].get_state().chain.height + 4
-        with trio.fail_after(120):
-            await wait_for_height([*nodes[:3], reborn], target)
-        assert block_hashes(reborn, target) == block_hashes(nodes[0], target)
-        for node in [*nodes[:3], reborn]:
-            candidate = node.get_state().chain.candidates[KEYS[3].address]
-            assert not candidate.tombstoned, "the restarted validator signed twice"
+        await assert_rejoins_without_double_signing(nodes, reborn, target)
         signed_after = load_last_signed(homes[3] / SIGNER_STATE_FILE)
         assert signed_before is not None and signed_after is not None
         assert signed_after.position > signed_before.position, "it signs again, further on"

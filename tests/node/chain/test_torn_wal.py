@@ -11,6 +11,7 @@ import pytest
 import trio
 import trio.testing
 
+from node.chain.chain_node import ChainNode
 from node.network.memory import MemoryHub
 from tests.node.chain.test_chain_node import (
     KEYS,
@@ -19,6 +20,18 @@ from tests.node.chain.test_chain_node import (
     run_in_scope,
     wait_for_height,
 )
+
+
+async def assert_rejoins_without_double_signing(
+    nodes: list[ChainNode], reborn: ChainNode, target: int
+) -> None:
+    """The restarted validator 3 reaches ``target`` on the others' blocks, tombstoned nowhere."""
+    with trio.fail_after(120):
+        await wait_for_height([*nodes[:3], reborn], target)
+    assert block_hashes(reborn, target) == block_hashes(nodes[0], target)
+    for node in [*nodes[:3], reborn]:
+        candidate = node.get_state().chain.candidates[KEYS[3].address]
+        assert not candidate.tombstoned, "the restarted validator signed twice"
 
 
 def tear(wal: Path, damage: str, seed: int) -> None:
@@ -52,11 +65,5 @@ async def test_torn_wal_restart_keeps_final_blocks_and_never_double_signs(
         reborn = make_node(hub, KEYS[3], homes[3], KEYS)
         assert reborn.get_state().chain.height >= final_before, "a final block was lost"
         await nursery.start(reborn.run)
-        target = final_before + 6
-        with trio.fail_after(120):
-            await wait_for_height([*nodes[:3], reborn], target)
-        assert block_hashes(reborn, target) == block_hashes(nodes[0], target)
-        for node in [*nodes[:3], reborn]:
-            candidate = node.get_state().chain.candidates[KEYS[3].address]
-            assert not candidate.tombstoned, "the restarted validator signed twice"
+        await assert_rejoins_without_double_signing(nodes, reborn, final_before + 6)
         nursery.cancel_scope.cancel()
