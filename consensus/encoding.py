@@ -60,11 +60,21 @@ class IntRange:
 # Encoding
 
 
+_PLAIN_TYPES: Final = frozenset({int, str, bytes, float, bool, type(None)})
+"""Types whose values are their own plain form (exactly these: an IntEnum is converted)."""
+
+
 def to_obj(value: Any) -> Any:
     """Turn a value built from dataclasses, tuples, mappings and scalars into plain CBOR data."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = [to_obj(getattr(value, f.name)) for f in dataclasses.fields(value)]
-        tag = getattr(type(value), "TAG", None)
+    cls = type(value)
+    if cls in _PLAIN_TYPES:
+        return value
+    if cls is tuple or cls is list:
+        return [to_obj(v) for v in value]
+    shape = _dataclass_shape(cls)
+    if shape is not None:
+        names, tag = shape
+        fields = [to_obj(getattr(value, name)) for name in names]
         return fields if tag is None else [tag, fields]
     if isinstance(value, enum.IntEnum):
         return int(value)
@@ -73,6 +83,22 @@ def to_obj(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: to_obj(v) for k, v in value.items()}
     return value
+
+
+_Shape = tuple[tuple[str, ...], Any] | None
+_shapes: dict[type, _Shape] = {}
+
+
+def _dataclass_shape(cls: type) -> _Shape:
+    """A dataclass's field names in declaration order and its ``TAG`` (None when it has none);
+    None for any other class. Looked up once per class: encoding is on every hot path."""
+    if cls in _shapes:
+        return _shapes[cls]
+    shape: _Shape = None
+    if dataclasses.is_dataclass(cls):
+        shape = tuple(f.name for f in dataclasses.fields(cls)), getattr(cls, "TAG", None)
+    _shapes[cls] = shape
+    return shape
 
 
 def encode(value: Any) -> bytes:

@@ -23,8 +23,8 @@ internals, so :func:`apply_patches` refuses any other py-libp2p version.
    after it closes; churn eventually exhausts the limiter. The patch ends the handler when
    that connection's muxer closes.
 
-Patches 5 to 8 are speed-ups, not bug fixes; :mod:`node.network.libp2p_speedups` explains them.
-Patches 9 to 12 keep pubsub's per-peer service tasks from ending the node (a ban, a bad
+Patches 5 to 8 and 13 are speed-ups, not bug fixes; :mod:`node.network.libp2p_speedups` explains
+them. Patches 9 to 12 keep pubsub's per-peer service tasks from ending the node (a ban, a bad
 message) and stop stale replays; :mod:`node.network.libp2p_pubsub_guards` explains them.
 """
 
@@ -199,6 +199,10 @@ PATCHES: tuple[Patch, ...] = (
         "batched_yamux_credit", yamux_module, "_yamux_release_on_read", speedups.no_release_on_read
     ),
     Patch("indexed_parent_task", FunctionTask, "run", speedups.register_managed_task),
+    Patch("cached_local_record", pubsub_module, "env_to_send_in_RPC", speedups.reuse_local_record),
+    Patch(
+        "cached_local_record", gossipsub_module, "env_to_send_in_RPC", speedups.reuse_local_record
+    ),
     Patch(
         "indexed_parent_task",
         TrioManager,
@@ -225,9 +229,10 @@ SPEEDUPS = frozenset(
         "remember_signed_records",
         "batched_yamux_credit",
         "indexed_parent_task",
+        "cached_local_record",
     }
 )
-"""The names of patches 5 to 8 (speed-ups, which a benchmark may revert for a baseline)."""
+"""The names of the speed-ups, patches 5 to 8 and 13 (a benchmark may revert them)."""
 
 
 def validate_libp2p_version() -> None:

@@ -1,4 +1,4 @@
-"""The py-libp2p speed-ups (patches 5 to 8): each one's effect with it and without it."""
+"""The py-libp2p speed-ups (patches 5 to 8 and 13): each one's effect with it and without it."""
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -11,13 +11,16 @@ from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo
 from libp2p.peer.peerstore import env_to_send_in_RPC
+from libp2p.pubsub import gossipsub as gossipsub_module
 from libp2p.pubsub import pubsub as pubsub_module
 from libp2p.pubsub import utils as pubsub_utils
 from libp2p.pubsub.pb import rpc_pb2
 from libp2p.tools.anyio_service import Service, background_trio_service
 from libp2p.tools.anyio_service.trio_tasks import FunctionTask
+from multiaddr import Multiaddr
 
 from node.network import libp2p_patches
+from node.network import libp2p_speedups as speedups
 from node.network.libp2p_host import Libp2pStack, build_host, parse_addrs
 from node.network.libp2p_speedups import IDONTWANT_MIN_BYTES
 from tests.node.network.conftest import make_config, wait_until
@@ -259,3 +262,54 @@ async def test_finished_tasks_leave_the_parent_index() -> None:
         indexed = len(libp2p_speedups._managed_tasks) - before
         manager.cancel()
     assert indexed <= 2, f"{indexed} tasks indexed after 500 finished"  # the reader, and run
+
+
+def patched_lookup(module: Any) -> Callable[[Any], tuple[bytes, bool]]:
+    """The record lookup a pubsub module calls (the patched function while patched)."""
+    lookup: Callable[[Any], tuple[bytes, bool]] = getattr(module, "env_to_send_in_RPC")  # noqa: B009
+    return lookup
+
+
+def counting_get_addrs(monkeypatch: pytest.MonkeyPatch, host: Any) -> list[int]:
+    """Count how often the library formats ``host``'s listen addresses (the real call runs)."""
+    calls: list[int] = []
+    real = host.get_addrs
+
+    def get_addrs() -> Any:
+        calls.append(1)
+        return real()
+
+    monkeypatch.setattr(host, "get_addrs", get_addrs)
+    return calls
+
+
+def test_the_own_peer_record_is_looked_up_once_per_interval(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    host = build_host(make_config(60))
+    calls = counting_get_addrs(monkeypatch, host)
+    records = {patched_lookup(gossipsub_module)(host)[0] for _ in range(20)}
+    records |= {patched_lookup(pubsub_module)(host)[0] for _ in range(20)}
+    assert records == {env_to_send_in_RPC(host)[0]}  # the library's own record, unchanged
+    assert len(calls) == 2  # the first of the patched lookups, and the unpatched one above
+
+
+def test_the_own_peer_record_follows_changed_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
+    host = build_host(make_config(61))
+    first, _ = patched_lookup(pubsub_module)(host)
+    monkeypatch.setattr(speedups, "LOCAL_RECORD_REUSE_S", 0.0)  # the interval has passed
+    monkeypatch.setattr(host, "get_addrs", lambda: [Multiaddr("/ip4/127.0.0.1/tcp/4242")])
+    second, created = patched_lookup(pubsub_module)(host)
+    assert created and second != first
+    assert b"\x7f\x00\x00\x01\x06\x10\x92" in second  # the new address is in the new record
+
+
+def test_without_the_patch_each_rpc_formats_the_addresses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    host = build_host(make_config(62))
+    calls = counting_get_addrs(monkeypatch, host)
+    with reverted("cached_local_record"):
+        for _ in range(5):
+            patched_lookup(gossipsub_module)(host)
+    assert len(calls) == 5
