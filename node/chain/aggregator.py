@@ -6,13 +6,20 @@ and bit-identical on every node), stores the new snapshot, records who contribut
 and reports the results to the driver, whose next block header commits to them. A task whose
 deltas cannot count (too few valid ones, or a rule the learning layer refuses) keeps its
 weights: every honest node reaches that same verdict.
+
+Aggregation starts before finality: once a proposed block that makes tasks ready is valid
+(the driver calls :meth:`Aggregator.prepare` while the validators vote on it), its outcomes are
+computed from the state after that block, which is the state ``Finalized`` carries if that very
+block is decided. The final block then uses them at once; any other block is aggregated when
+final, as before. The prepared version is offered to the trainer (``speculative``), which may
+train on it early but publishes nothing until the version is final with the same model hash.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import trio
@@ -34,6 +41,8 @@ RETRY_INITIAL_S = 0.2
 RETRY_MAX_S = 5.0
 CACHED_MODELS = 4
 """Model weights kept in memory (the newest ones; older versions are read from blobs)."""
+PREPARED_BLOCKS = 8
+"""Proposed blocks whose aggregations are kept until one of them is final."""
 
 
 class BlobFetcher(Protocol):
@@ -58,6 +67,25 @@ class TaskOutcome:
     contributions: list[Contribution]
 
 
+@dataclass(frozen=True)
+class SpeculativeVersion:
+    """A task's next version as a proposed, not yet final, block would derive it."""
+
+    block_hash: bytes
+    task_id: int
+    version: int
+    model_hash: bytes
+    weights: Float32Array
+
+
+@dataclass
+class PreparedBlock:
+    """The aggregations of one proposed block, computed (or being computed) before finality."""
+
+    done: trio.Event = field(default_factory=trio.Event)
+    outcomes: dict[int, TaskOutcome] = field(default_factory=dict)
+
+
 class Aggregator:
     """Runs aggregations for ``Finalized`` effects; results go to ``inbox`` (the driver)."""
 
@@ -73,16 +101,66 @@ class Aggregator:
         self._fetch = fetch
         self._inbox = inbox
         self._weights: dict[bytes, Float32Array] = {}
+        self._prepared: dict[bytes, PreparedBlock] = {}
         self.aggregations = 0
+        self.prepared_used = 0
+        """Final blocks whose aggregations were ready before they were final."""
+        self.speculative: dict[int, SpeculativeVersion] = {}
+        """Per task, the newest version a valid proposed block would derive."""
+        self.speculative_changed = trio.Event()
+        """Set (and replaced) when ``speculative`` gains a version."""
+
+    async def prepare(self, block_hash: bytes, state: ChainState, ready: tuple[int, ...]) -> None:
+        """Aggregate the tasks a valid proposed block makes ready (``state`` is the state after
+        it) before it is final; a payload we cannot fetch leaves that task to finality."""
+        if block_hash in self._prepared:
+            return
+        prepared = self._prepared[block_hash] = PreparedBlock()
+        while len(self._prepared) > PREPARED_BLOCKS:
+            del self._prepared[next(iter(self._prepared))]
+        try:
+            for task_id in ready:
+                task = state.tasks[task_id]
+                try:
+                    outcome = await self.aggregate_task(state, task)
+                except MissingBlobError:
+                    continue
+                prepared.outcomes[task_id] = outcome
+                self._offer(block_hash, task, outcome)
+        finally:
+            prepared.done.set()
+
+    def _offer(self, block_hash: bytes, task: Task, outcome: TaskOutcome) -> None:
+        model_hash = outcome.result.model_hash
+        version = SpeculativeVersion(
+            block_hash, task.task_id, task.version + 1, model_hash, outcome.weights
+        )
+        self.speculative[task.task_id] = version
+        self.speculative_changed.set()
+        self.speculative_changed = trio.Event()
+
+    async def _take_prepared(self, block_hash: bytes) -> dict[int, TaskOutcome]:
+        """The outcomes prepared for this block (waiting for them if under way); {} if none."""
+        prepared = self._prepared.pop(block_hash, None)
+        self._prepared.clear()  # proposals of this height that lost, or of older heights
+        if prepared is None:
+            return {}
+        await prepared.done.wait()
+        return prepared.outcomes
 
     async def on_finalized(self, effect: Finalized) -> None:
         """Driver listener: aggregate the ready tasks of a final block, report the results."""
         if not effect.ready_tasks:
             return
+        prepared = await self._take_prepared(effect.finalized.block.hash)
+        self.prepared_used += bool(prepared)
         outcomes = []
         for task_id in effect.ready_tasks:
             task = effect.state.tasks[task_id]
-            outcomes.append(await self.aggregate_with_retry(effect.state, task))
+            outcome = prepared.get(task_id)
+            if outcome is None:
+                outcome = await self.aggregate_with_retry(effect.state, task)
+            outcomes.append(outcome)
         height = effect.finalized.block.height
         for outcome in outcomes:
             self.record(outcome, effect.state.tasks[outcome.result.task_id], height)

@@ -140,6 +140,7 @@ class ChainNode:
             self.storage.blobs, self.storage.store, self.fetch_blob, self.driver.inbox
         )
         self.driver.listeners.append(self.aggregator.on_finalized)
+        self.driver.proposal_listeners.append(self.aggregator.prepare)
         self.recent = RecentMessages()
         """What we signed at the newest height, for re-sending (bounded)."""
         self._local_txs: dict[bytes, SignedTransaction] = {}

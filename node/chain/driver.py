@@ -39,6 +39,7 @@ from consensus.bft.votes import get_vote_sign_bytes
 from consensus.block import Block, FinalizedBlock
 from consensus.errors import ConsensusError
 from consensus.messages import Proposal, SignedProposal, SignedVote, Vote, VoteType
+from consensus.state import ChainState
 from node.chain.hooks import MisbehaviourHooks
 from node.chain.inputs import DriverInput, decode_input, encode_input
 from node.chain.mempool import Mempool
@@ -89,6 +90,9 @@ class DriverStats:
 
 
 FinalizedListener = Callable[[Finalized], Awaitable[None]]
+ValidProposalListener = Callable[[bytes, ChainState, tuple[int, ...]], Awaitable[None]]
+"""``listener(block_hash, state_after_block, ready_tasks)`` for a valid proposed block of the
+current height that makes tasks ready (started in the background, once per block)."""
 
 
 @dataclass
@@ -103,6 +107,8 @@ class Driver:
     gossip: Gossip
     now_ms: Callable[[], int]
     listeners: list[FinalizedListener] = field(default_factory=list)
+    proposal_listeners: list[ValidProposalListener] = field(default_factory=list)
+    """Told of each valid proposed block that makes tasks ready, before it is final."""
     stats: DriverStats = field(default_factory=DriverStats)
     misbehaviour: MisbehaviourHooks | None = None
     """A Byzantine role's hooks (``node.byzantine``, test networks only); None when honest."""
@@ -118,6 +124,7 @@ class Driver:
         self._next_height_seen = trio.Event()
         self._all_precommitted = trio.Event()
         self._late_precommits: set[bytes] = set()
+        self._announced: set[bytes] = set()
         self.chain_changed = trio.Event()
         """Set (and replaced) whenever the final chain state changes: a block or aggregations."""
 
@@ -165,6 +172,7 @@ class Driver:
             self.stats.last_rejection = f"{type(item).__name__}: {exc}"
             logger.debug("rejected input kind=%s reason=%s", type(item).__name__, exc)
             return ()
+        self._announce_valid_proposals()
         if self.state.chain is not chain_before:
             if isinstance(item, AggregationsDone):
                 self.store.save_state(self.state.chain)  # the snapshot now has the new models
@@ -173,6 +181,20 @@ class Driver:
             self.chain_changed.set()
             self.chain_changed = trio.Event()
         return effects
+
+    def _announce_valid_proposals(self) -> None:
+        """Start the proposal listeners for each block of this height that the engine found
+        valid and that makes tasks ready (the learning layer prepares its aggregation)."""
+        if not self.proposal_listeners or self.state.rs.step == Step.COMMIT:
+            return
+        for block_hash, applied in self.state.rs.validity.items():
+            if applied is None or not applied.ready_tasks or block_hash in self._announced:
+                continue
+            if len(self._announced) > 64:
+                self._announced.clear()  # hashes of old heights; a block's height never returns
+            self._announced.add(block_hash)
+            for listener in self.proposal_listeners:
+                self._nursery.start_soon(listener, block_hash, applied.state, applied.ready_tasks)
 
     def _note_height_of(self, message: ProposalMessage | SignedVote) -> None:
         """Another node started the next height: so do we (it had something to propose)."""

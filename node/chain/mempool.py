@@ -4,6 +4,12 @@ Admission applies the transaction on top of every transaction already admitted (
 state"), so only sequences that a block can really contain are kept. After each final block the
 pool drops what the block included and re-checks the rest. When full, a transaction that pays a
 higher fee per byte evicts the cheapest sender's last transaction (never a gap in a nonce chain).
+
+A model delta trained on the version right after the task's current one comes from a node that
+derived that version a moment before us (versions are derived from the same final block on
+every node, some milliseconds apart). It is held aside, one per sender and task, and admitted
+once our own state has that version: dropping it would leave us without the delta until its
+sender re-sends it, seconds later.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from consensus.transactions import MAX_TRANSACTION_BYTES, ModelDelta, SignedTran
 from node.errors import NodeError
 
 logger = logging.getLogger(__name__)
+
+MAX_EARLY_DELTAS = 256
+"""Deltas one version ahead of our state held at once (the oldest is dropped first)."""
 
 CheckTx = Callable[[ChainState, SignedTransaction], ChainState]
 
@@ -58,6 +67,7 @@ class Mempool:
         self._check_state = state
         self._pool: dict[Hash32, PooledTx] = {}
         self._bytes = 0
+        self._early: dict[tuple[bytes, int], PooledTx] = {}
         self.added = trio.Event()
         """Set when a transaction is admitted; whoever waits for one replaces it first."""
 
@@ -84,6 +94,8 @@ class Mempool:
         try:
             self._check_state = self._check_tx(self._check_state, stx)
         except ConsensusError as exc:
+            if self._hold_if_early(entry):
+                raise MempoolError(f"held until its base version is derived: {exc}") from None
             raise MempoolError(f"invalid transaction: {exc}") from None
         self._pool[stx.hash] = entry
         self._bytes += size
@@ -118,9 +130,46 @@ class Mempool:
         return tuple(chosen)
 
     def update(self, state: ChainState, included: Iterable[Hash32]) -> None:
-        """After a final block: drop included transactions, re-check the rest on ``state``."""
+        """After a final block or a new model version: drop included transactions, re-check
+        the rest on ``state``, then admit the held deltas whose base version now exists."""
         self._base = state
         self._remove(set(included))
+        self._admit_early()
+
+    @property
+    def early_deltas(self) -> int:
+        """Deltas held until our state has their base version."""
+        return len(self._early)
+
+    def _early_key(self, stx: SignedTransaction) -> tuple[bytes, int] | None:
+        """(sender, task) for a delta trained on the version after the task's current one."""
+        body = stx.tx.body
+        if not isinstance(body, ModelDelta):
+            return None
+        task = self._check_state.tasks.get(body.task_id)
+        if task is None or body.base_version != task.version + 1:
+            return None
+        return stx.tx.sender, body.task_id
+
+    def _hold_if_early(self, entry: PooledTx) -> bool:
+        key = self._early_key(entry.tx)
+        if key is None:
+            return False
+        self._early.pop(key, None)
+        self._early[key] = entry  # the sender's newest, last in line
+        while len(self._early) > MAX_EARLY_DELTAS:
+            del self._early[next(iter(self._early))]
+        return True
+
+    def _admit_early(self) -> None:
+        held, self._early = self._early, {}
+        for entry in held.values():
+            if entry.tx.hash in self._pool:
+                continue
+            try:
+                self.add(entry.tx)
+            except MempoolError:
+                continue  # held again while still early; dropped once invalid for good
 
     def _remove(self, hashes: set[Hash32]) -> None:
         remaining = [e for h, e in self._pool.items() if h not in hashes]

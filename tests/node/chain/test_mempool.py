@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from consensus.ledger import compute_genesis_state, process_transaction
 from consensus.ledger.devnet import make_devnet_genesis, make_keys, sign_transaction
 from consensus.state import ChainState
-from consensus.transactions import SignedTransaction, Transfer
+from consensus.transactions import ModelDelta, SignedTransaction, Transfer
 from node.chain.mempool import Mempool, MempoolError
+from node.chain.task_model import check_transaction
+from tests.consensus.ledger.chain import SPEC, USERS, make_state, make_tx
 
 KEYS = make_keys(3, namespace=7)
 STATE = compute_genesis_state(make_devnet_genesis("c", KEYS[:1], others=KEYS[1:]))
@@ -75,3 +79,42 @@ def test_mempool_full_pool_evicts_cheapest_tail_for_higher_fee() -> None:
     rich = transfer(0, 0, fee=50)
     pool.add(rich)
     assert pool.reap(10, 1 << 20) == (cheap0, rich)
+
+
+def with_task_at(state: ChainState, version: int) -> ChainState:
+    task = state.tasks[1]
+    return dataclasses.replace(state, tasks={1: dataclasses.replace(task, version=version)})
+
+
+def delta(user: int, state: ChainState, base_version: int) -> SignedTransaction:
+    body = ModelDelta(1, base_version, bytes([user]) * 32, 10, 32)
+    return make_tx(USERS[user], state, body)
+
+
+def test_a_delta_one_version_ahead_waits_for_that_version_then_enters() -> None:
+    created = process_transaction(make_state(), make_tx(USERS[0], make_state(), SPEC))
+    pool = Mempool(created, check_transaction)
+    early = delta(1, created, 1)  # its sender derived version 1 a moment before us
+    with pytest.raises(MempoolError, match="held until its base version"):
+        pool.add(early)
+    with pytest.raises(MempoolError, match="invalid transaction"):
+        pool.add(delta(2, created, 2))  # two versions ahead: no node derived that yet
+    assert len(pool) == 0 and pool.early_deltas == 1
+    pool.update(created, [])  # a block without the version: still held
+    assert len(pool) == 0 and pool.early_deltas == 1
+    pool.update(with_task_at(created, 1), [])  # our aggregation derived version 1
+    assert pool.reap(10, 1 << 20) == (early,) and pool.early_deltas == 0
+    assert pool.added.is_set()
+
+
+def test_a_sender_has_one_held_delta_per_task_its_newest() -> None:
+    created = process_transaction(make_state(), make_tx(USERS[0], make_state(), SPEC))
+    pool = Mempool(created, check_transaction)
+    older = delta(1, created, 1)
+    newer = make_tx(USERS[1], created, ModelDelta(1, 1, b"\x09" * 32, 10, 32))
+    for tx in (older, newer, delta(2, created, 1)):
+        with pytest.raises(MempoolError, match="held"):
+            pool.add(tx)
+    assert pool.early_deltas == 2
+    pool.update(with_task_at(created, 1), [])
+    assert set(pool.reap(10, 1 << 20)) == {newer, delta(2, created, 1)}
