@@ -11,8 +11,7 @@ Aggregation starts before finality: once a proposed block that makes tasks ready
 (the driver calls :meth:`Aggregator.prepare` while the validators vote on it), its outcomes are
 computed from the state after that block, which is the state ``Finalized`` carries if that very
 block is decided. The final block then uses them at once; any other block is aggregated when
-final, as before. The prepared version is offered to the trainer (``speculative``), which may
-train on it early but publishes nothing until the version is final with the same model hash.
+final, as before.
 """
 
 from __future__ import annotations
@@ -67,17 +66,6 @@ class TaskOutcome:
     contributions: list[Contribution]
 
 
-@dataclass(frozen=True)
-class SpeculativeVersion:
-    """A task's next version as a proposed, not yet final, block would derive it."""
-
-    block_hash: bytes
-    task_id: int
-    version: int
-    model_hash: bytes
-    weights: Float32Array
-
-
 @dataclass
 class PreparedBlock:
     """The aggregations of one proposed block, computed (or being computed) before finality."""
@@ -105,10 +93,6 @@ class Aggregator:
         self.aggregations = 0
         self.prepared_used = 0
         """Final blocks whose aggregations were ready before they were final."""
-        self.speculative: dict[int, SpeculativeVersion] = {}
-        """Per task, the newest version a valid proposed block would derive."""
-        self.speculative_changed = trio.Event()
-        """Set (and replaced) when ``speculative`` gains a version."""
 
     async def prepare(self, block_hash: bytes, state: ChainState, ready: tuple[int, ...]) -> None:
         """Aggregate the tasks a valid proposed block makes ready (``state`` is the state after
@@ -126,18 +110,8 @@ class Aggregator:
                 except MissingBlobError:
                     continue
                 prepared.outcomes[task_id] = outcome
-                self._offer(block_hash, task, outcome)
         finally:
             prepared.done.set()
-
-    def _offer(self, block_hash: bytes, task: Task, outcome: TaskOutcome) -> None:
-        model_hash = outcome.result.model_hash
-        version = SpeculativeVersion(
-            block_hash, task.task_id, task.version + 1, model_hash, outcome.weights
-        )
-        self.speculative[task.task_id] = version
-        self.speculative_changed.set()
-        self.speculative_changed = trio.Event()
 
     async def _take_prepared(self, block_hash: bytes) -> dict[int, TaskOutcome]:
         """The outcomes prepared for this block (waiting for them if under way); {} if none."""
