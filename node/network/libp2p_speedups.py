@@ -151,14 +151,15 @@ def skip_walk_for_unmanaged(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def reuse_local_record(
-    original: Callable[[Any], tuple[bytes, bool]],
+    original: Callable[[Any], tuple[bytes, bool]], reuse_s: float = LOCAL_RECORD_REUSE_S
 ) -> Callable[[Any], tuple[bytes, bool]]:
-    """Patch 13: a host's own signed record, checked against its addresses once per interval."""
+    """Patch 13: a host's own signed record, checked against its addresses once per
+    ``reuse_s`` seconds."""
 
     def env_to_send_in_RPC(host: Any) -> tuple[bytes, bool]:  # noqa: N802 - the library's name
         now = time.monotonic()
         hit = _local_records.get(host)
-        if hit is not None and now - hit[1] < LOCAL_RECORD_REUSE_S:
+        if hit is not None and now - hit[1] < reuse_s:
             return hit[0], False
         envelope, created = original(host)
         _local_records[host] = (envelope, now)

@@ -9,13 +9,11 @@ from pathlib import Path
 import trio
 import trio.testing
 
-from consensus.ledger.devnet import sign_transaction
-from consensus.transactions import ModelDelta
 from node.chain.chain_node import ChainNode
 from node.network.memory_hub import MemoryHub
 from node.storage.blobs import BlobStore
 from tests.node.chain.test_chain_node import make_node
-from tests.node.learning.test_learning_on_finality import GENESIS, KEYS, SNAPSHOT, make_delta
+from tests.node.learning.test_learning_on_finality import GENESIS, KEYS, SNAPSHOT, submit_delta
 
 
 async def submit_deltas_for_each_version(nodes: list[ChainNode]) -> None:
@@ -28,10 +26,7 @@ async def submit_deltas_for_each_version(nodes: list[ChainNode]) -> None:
             if version == sent[i]:
                 continue
             sent[i], index = version, index + 1
-            payload = make_delta(index)
-            body = ModelDelta(1, version, node.put_blob(payload), len(payload), 10)
-            nonce = node.get_next_nonce(key.address)
-            await node.submit_transaction(sign_transaction(key, GENESIS.chain_id, nonce, body))
+            await submit_delta(node, key, index, version)
         await trio.sleep(0.05)
 
 

@@ -37,12 +37,13 @@ def make_delta(index: int) -> bytes:
     return encode_delta(values.astype(np.float32), spec.model_id, spec.shapes, CodecConfig())
 
 
-async def submit_delta(node: ChainNode, key: KeyPair, index: int) -> bytes:
+async def submit_delta(node: ChainNode, key: KeyPair, index: int, version: int = 0) -> bytes:
+    """Send a delta for task 1 trained on ``version`` (``index`` picks its values)."""
     payload = make_delta(index)
     payload_hash = node.storage.blobs.put(payload)
     report = Evaluation(samples=40 + index, correct=20 + index, loss_micro=1_500_000)
-    body = ModelDelta(1, 0, payload_hash, len(payload), 100 + index, report)
-    stx = sign_transaction(key, "learnnet", 0, body)
+    body = ModelDelta(1, version, payload_hash, len(payload), 100 + index, report)
+    stx = sign_transaction(key, "learnnet", node.get_next_nonce(key.address), body)
     await node.submit_transaction(stx)
     return stx.hash
 

@@ -17,7 +17,6 @@ from libp2p.pubsub import utils as pubsub_utils
 from libp2p.pubsub.pb import rpc_pb2
 from libp2p.tools.anyio_service import Service, background_trio_service
 from libp2p.tools.anyio_service.trio_tasks import FunctionTask
-from multiaddr import Multiaddr
 
 from node.network import libp2p_patches
 from node.network import libp2p_speedups as speedups
@@ -294,14 +293,18 @@ def test_the_own_peer_record_is_looked_up_once_per_interval(
     assert len(calls) == 2  # the first of the patched lookups, and the unpatched one above
 
 
-def test_the_own_peer_record_follows_changed_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_own_peer_record_follows_changed_addresses() -> None:
     host = build_host(make_config(61))
-    first, _ = patched_lookup(pubsub_module)(host)
-    monkeypatch.setattr(speedups, "LOCAL_RECORD_REUSE_S", 0.0)  # the interval has passed
-    monkeypatch.setattr(host, "get_addrs", lambda: [Multiaddr("/ip4/127.0.0.1/tcp/4242")])
-    second, created = patched_lookup(pubsub_module)(host)
-    assert created and second != first
-    assert b"\x7f\x00\x00\x01\x06\x10\x92" in second  # the new address is in the new record
+    reused = patched_lookup(pubsub_module)
+    every_time = speedups.reuse_local_record(env_to_send_in_RPC, reuse_s=0.0)
+    before = reused(host)[0], every_time(host)[0]  # not listening yet: no address
+    async with host.run(parse_addrs(make_config(0).listen_addrs)):
+        port = int(host.get_addrs()[0].value_for_protocol("tcp"))
+        assert reused(host)[0] == before[0]  # within the interval: the record it had
+        record, created = every_time(host)  # the interval has passed: a new record
+        assert created and record != before[1]
+        assert port.to_bytes(2, "big") in record  # it carries the address now listened on
+        await host.get_network().close()
 
 
 def test_without_the_patch_each_rpc_formats_the_addresses(
