@@ -144,15 +144,18 @@ def summarize_cluster(
         "finality_p50_ms": statistics.median(p50s) if p50s else None,
         "finality_p99_ms": statistics.median(p99s) if p99s else None,
         "spans_mean_ms": summarize_spans(metrics),
+        "counters_all_nodes": sum_counters(metrics),
     }
 
 
 LEARNING_STARTED = "deltachain_learning_started_timestamp_seconds"
 _SPAN_SAMPLE = re.compile(r'deltachain_span_seconds_(sum|count)\{span="(\w+)"\} (\S+)')
+_COUNTER = re.compile(r"deltachain_((?:training|aggregations)\w*)_total (\S+)")
 
 
 def read_metrics(api_url: str) -> dict[str, float]:
-    """The span sums and counts (``sum:NAME``, ``count:NAME``) and when learning began."""
+    """The span sums and counts (``sum:NAME``, ``count:NAME``), when learning began and the
+    training and aggregation counters (``total:NAME``)."""
     try:
         with urllib.request.urlopen(f"{api_url}/metrics", timeout=5) as reply:
             text = reply.read().decode()
@@ -163,6 +166,8 @@ def read_metrics(api_url: str) -> dict[str, float]:
         match = _SPAN_SAMPLE.fullmatch(line)
         if match:
             found[f"{match[1]}:{match[2]}"] = float(match[3])
+        elif counter := _COUNTER.fullmatch(line):
+            found[f"total:{counter[1]}"] = float(counter[2])
         elif line.startswith(LEARNING_STARTED + " "):
             found[LEARNING_STARTED] = float(line.split()[1])
     return found
@@ -176,6 +181,17 @@ def summarize_spans(metrics: list[dict[str, float]]) -> dict[str, float | None]:
         count = sum(m.get(f"count:{span}", 0.0) for m in metrics)
         summary[span] = round(1000 * total / count, 1) if count else None
     return summary
+
+
+def sum_counters(metrics: list[dict[str, float]]) -> dict[str, int]:
+    """Each training and aggregation counter summed over the nodes (speculative jobs, ...)."""
+    totals: dict[str, int] = {}
+    for node_metrics in metrics:
+        for key, value in node_metrics.items():
+            if key.startswith("total:"):
+                name = key.removeprefix("total:")
+                totals[name] = totals.get(name, 0) + int(value)
+    return dict(sorted(totals.items()))
 
 
 def compute_blocks_per_version(heights: list[Any], reached: int | None) -> float | None:

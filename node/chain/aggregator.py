@@ -11,7 +11,9 @@ Aggregation starts before finality: once a proposed block that makes tasks ready
 (the driver calls :meth:`Aggregator.prepare` while the validators vote on it), its outcomes are
 computed from the state after that block, which is the state ``Finalized`` carries if that very
 block is decided. The final block then uses them at once; any other block is aggregated when
-final, as before.
+final, as before. Each version computed this way is also offered to the trainer
+(:attr:`Aggregator.proposed`), which may train on it while the vote runs and publishes the delta
+only once the version is final with the same hash (``node.learning.trainer``).
 """
 
 from __future__ import annotations
@@ -66,6 +68,17 @@ class TaskOutcome:
     contributions: list[Contribution]
 
 
+@dataclass(frozen=True)
+class ProposedVersion:
+    """The version a valid proposed block would derive for a task, computed before finality:
+    it becomes the task's version only if that block is decided (same ``model_hash``)."""
+
+    task_id: int
+    version: int
+    model_hash: bytes
+    weights: Float32Array
+
+
 @dataclass
 class PreparedBlock:
     """The aggregations of one proposed block, computed (or being computed) before finality."""
@@ -93,6 +106,10 @@ class Aggregator:
         self.aggregations = 0
         self.prepared_used = 0
         """Final blocks whose aggregations were ready before they were final."""
+        self.proposed: dict[int, ProposedVersion] = {}
+        """By task: the newest version a valid proposed block would derive."""
+        self.proposed_changed = trio.Event()
+        """Set (and replaced) whenever ``proposed`` gains a version."""
 
     async def prepare(self, block_hash: bytes, state: ChainState, ready: tuple[int, ...]) -> None:
         """Aggregate the tasks a valid proposed block makes ready (``state`` is the state after
@@ -110,8 +127,22 @@ class Aggregator:
                 except MissingBlobError:
                     continue
                 prepared.outcomes[task_id] = outcome
+                self._offer(task, outcome)
         finally:
             prepared.done.set()
+
+    def _offer(self, task: Task, outcome: TaskOutcome) -> None:
+        """Make a prepared outcome the task's proposed version (one per task: the newest)."""
+        version = task.version + 1
+        current = self.proposed.get(task.task_id)
+        if current is not None and current.version > version:
+            return
+        model_hash = outcome.result.model_hash
+        self.proposed[task.task_id] = ProposedVersion(
+            task.task_id, version, model_hash, outcome.weights
+        )
+        self.proposed_changed.set()
+        self.proposed_changed = trio.Event()
 
     async def _take_prepared(self, block_hash: bytes) -> dict[int, TaskOutcome]:
         """The outcomes prepared for this block (waiting for them if under way); {} if none."""

@@ -98,6 +98,8 @@ class ChainNode:
     ) -> None:
         self.moniker = moniker
         self.misbehaviour = misbehaviour
+        self.metric_sources: list[Callable[[], dict[str, float]]] = []
+        """More samples for ``get_metrics`` (the trainer's counters, when it runs)."""
         """A Byzantine role (``node.byzantine``, test networks only); None for an honest node."""
         self.genesis_hash = compute_genesis_hash(genesis)
         self.chain_id = genesis.chain_id
@@ -433,7 +435,11 @@ class ChainNode:
             "deltachain_validators": len(state.validators),
             "deltachain_minted_total": state.chain.minted,
             "deltachain_burned_total": state.chain.burned,
+            "deltachain_aggregations_total": self.aggregator.aggregations,
+            "deltachain_aggregations_prepared_total": self.aggregator.prepared_used,
         }
+        for source in self.metric_sources:
+            metrics.update(source())
         backed_off = self.payloads.memory.count_backed_off(trio.current_time())
         metrics.update(self.payloads.stats.get_metrics(backed_off))
         metrics.update(self.driver.timeline.get_samples())

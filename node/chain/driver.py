@@ -46,6 +46,7 @@ from node.chain.mempool import Mempool
 from node.chain.pacing import BlockPacing
 from node.chain.signer import PersistentSigner
 from node.chain.spans import DeltaTimeline, SpanHistograms
+from node.chain.waiting import wait_for_any
 from node.errors import DoubleSignError
 from node.storage.chain_store import ChainStore
 from node.storage.wal import WriteAheadLog, read_records
@@ -336,18 +337,21 @@ class Driver:
         deadline = now + max(self.pacing.empty_blocks_interval_s, delay_ms / 1000)
         with trio.move_on_after(delay_ms / 1000):
             await self._all_precommitted.wait()
-        batch_deadline = math.inf
+        batch_deadline = stale_deadline = math.inf
         while trio.current_time() < deadline and not self._next_height_seen.is_set():
-            if len(self.mempool):
-                if self.mempool.holds_ready_work():
+            if len(self.mempool) and not self.state.rs.awaiting_aggregations:
+                now = trio.current_time()
+                if self.mempool.holds_ready_work(fresh=True):
                     break
+                if self.mempool.holds_ready_work() and stale_deadline == math.inf:
+                    stale_deadline = now + self.pacing.fresh_deltas_wait_s
                 if batch_deadline == math.inf:
-                    batch_deadline = trio.current_time() + self.pacing.delta_batch_window_s
-                if trio.current_time() >= batch_deadline:
+                    batch_deadline = now + self.pacing.delta_batch_window_s
+                if now >= min(batch_deadline, stale_deadline):
                     break
             self.mempool.added = added = trio.Event()
-            with trio.move_on_at(min(deadline, batch_deadline)):
-                await _wait_for_either(added, self._next_height_seen)
+            with trio.move_on_at(min(deadline, batch_deadline, stale_deadline)):
+                await wait_for_any(added, self._next_height_seen, self.chain_changed)
         await self._fire_timeout(timeout, 0)
 
     async def _fire_timeout(self, timeout: Timeout, delay_ms: int) -> None:
@@ -399,17 +403,6 @@ class Driver:
                 await self._on_finalized(effect)
             case _:
                 return
-
-
-async def _wait_for_either(first: trio.Event, second: trio.Event) -> None:
-    async with trio.open_nursery() as nursery:
-        for event in (first, second):
-            nursery.start_soon(_wait_then_cancel, event, nursery.cancel_scope)
-
-
-async def _wait_then_cancel(event: trio.Event, scope: trio.CancelScope) -> None:
-    await event.wait()
-    scope.cancel()
 
 
 def restore_consensus_state(store: ChainStore, state: ConsensusState) -> ConsensusState:

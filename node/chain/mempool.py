@@ -23,7 +23,7 @@ import trio
 from consensus.encoding import encode
 from consensus.errors import ConsensusError
 from consensus.primitives import Hash32
-from consensus.state import ChainState
+from consensus.state import ChainState, Task
 from consensus.transactions import MAX_TRANSACTION_BYTES, ModelDelta, SignedTransaction
 from node.errors import NodeError
 
@@ -183,13 +183,17 @@ class Mempool:
             self._pool[entry.tx.hash] = entry
             self._bytes += entry.size
 
-    def holds_ready_work(self) -> bool:
+    def holds_ready_work(self, *, fresh: bool = False) -> bool:
         """Whether a block of the pooled transactions would do more than add deltas to a task
         buffer that stays short of ``min_deltas``: it holds a transaction of another kind, or
-        its deltas make a task ready for its next version."""
+        its deltas make a task ready for its next version (with ``fresh``, counting only the
+        deltas trained on the task's current version)."""
         if any(not isinstance(e.tx.tx.body, ModelDelta) for e in self._pool.values()):
             return True
-        return any(task.is_ready() for task in self._check_state.tasks.values())
+        tasks = self._check_state.tasks.values()
+        if not fresh:
+            return any(task.is_ready() for task in tasks)
+        return any(count_fresh_deltas(task) >= max(1, task.spec.min_deltas) for task in tasks)
 
     def get_next_nonce(self, address: bytes) -> int:
         """The nonce ``address``'s next transaction needs, counting what the pool holds."""
@@ -198,3 +202,8 @@ class Mempool:
     def get(self, tx_hash: Hash32) -> SignedTransaction | None:
         entry = self._pool.get(tx_hash)
         return None if entry is None else entry.tx
+
+
+def count_fresh_deltas(task: Task) -> int:
+    """How many of the task's pending deltas were trained on its current version."""
+    return sum(delta.base_version == task.version for delta in task.pending)

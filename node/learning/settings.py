@@ -24,6 +24,10 @@ class TrainingConfig:
     attack: str = ""
     evaluate: bool = True
     """Measure each model version's accuracy on the fixed test split (local, advisory)."""
+    speculate: bool = True
+    """Train on the version a valid proposed block would derive while the validators vote on
+    it (the delta is published only once that version is final with the same hash): blocks
+    then carry deltas of the version they extend, not of the one before."""
     worker_nice: int = 10
     """Nice increment of the training worker process (0 to 19): higher yields the CPU to the
     node's consensus and gossip sooner; 0 trains at the node's own priority."""

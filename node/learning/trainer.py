@@ -5,6 +5,14 @@ thread it delays gossip by seconds. The loop waits on the worker's pipe with
 ``trio.lowlevel.wait_readable``, so the node keeps gossiping meanwhile. A crashed worker is
 reported, restarted after a pause, and the job is retried; the node itself never fails with it.
 
+Speculative training (``speculate``, on by default): once a valid proposed block would derive
+the next version (the aggregator computes it while the validators vote), the worker trains on
+it at once instead of waiting for finality. The delta is held until this node derives that
+version: published if the final version has the same model hash, dropped otherwise (another
+block was decided; the final version is then trained as usual). The job's seed depends only on
+the version, so a published speculative delta is bit for bit the one training after finality
+would have made; it only arrives one vote earlier, in time for the block that extends it.
+
 Poisoning roles for simulations (``attack``): ``label_flip`` trains on flipped labels,
 ``sign_flip`` and ``scaled`` send the delta negated or boosted, ``alie`` sends "a little is
 enough" estimated from the latest version's benign deltas (``node.byzantine.alie``).
@@ -21,6 +29,7 @@ import trio
 from trio_typing import TaskStatus
 
 from consensus.crypto import KeyPair
+from consensus.state import Task
 from consensus.transactions import ModelDelta, SignedTransaction, Transaction
 from ml.attacks import flip_labels, flip_sign, scale_update
 from ml.codec.delta import CodecConfig, encode_delta
@@ -47,6 +56,7 @@ from node.byzantine.roles import ATTACKS
 from node.chain.aggregator import MissingBlobError
 from node.chain.chain_node import ChainNode
 from node.chain.mempool import MempoolError
+from node.chain.waiting import wait_for_any
 from node.errors import ConfigError
 from node.learning.app_tasks import AppTasks
 from node.learning.reports import compute_evaluation_report
@@ -58,6 +68,8 @@ SCALED_ATTACK_FACTOR = 10.0
 WORKER_RESTART_S = 1.0
 POLL_S = 0.2
 PREFETCH_S = 2.0
+SPECULATION_HOLD_S = 60.0
+"""How long a speculative delta waits for its version to be final before it is dropped."""
 
 
 @dataclass
@@ -66,8 +78,26 @@ class TrainerStats:
     deltas_submitted: int = 0
     failures: int = 0
     worker_restarts: int = 0
+    speculative_jobs: int = 0
+    """Training jobs on a proposed version (before it was final)."""
+    speculative_published: int = 0
+    speculative_dropped: int = 0
+    """Speculative deltas whose version was not decided as trained (or not within the hold)."""
     accuracy: dict[int, float] = field(default_factory=dict)
     """Test accuracy by model version, as this node measured it."""
+
+    def get_metrics(self) -> dict[str, float]:
+        """The counters by Prometheus metric name (``deltachain_training_*``)."""
+        counters = {
+            "jobs": self.jobs,
+            "deltas_submitted": self.deltas_submitted,
+            "failures": self.failures,
+            "worker_restarts": self.worker_restarts,
+            "speculative_jobs": self.speculative_jobs,
+            "speculative_published": self.speculative_published,
+            "speculative_dropped": self.speculative_dropped,
+        }
+        return {f"deltachain_training_{name}_total": value for name, value in counters.items()}
 
 
 class Trainer:
@@ -95,8 +125,15 @@ class Trainer:
         self.stats = TrainerStats()
         self.apps = apps
         self._worker = TrainingWorker(self.config.worker_nice)
-        self._trained_version = -1
+        self._trained: tuple[int, bytes] = (-1, b"")
+        """The version and model hash of the catalog task last trained on (once final)."""
+        self._speculated: tuple[int, bytes] = (-1, b"")
+        """The proposed version and model hash last trained on (its delta held or published)."""
         self._evaluated_version = -1
+        self._job_bases: dict[int, bytes] = {}
+        """Model hash by job id: the base of each catalog training job under way."""
+        self._speculations: set[int] = set()
+        """Job ids of the catalog training jobs on a proposed (not yet final) version."""
 
     def load_shard(self) -> Dataset:
         """This node's private shard of the training data (never leaves the node)."""
@@ -123,7 +160,7 @@ class Trainer:
                 while True:
                     job = await self._next_job(shard, test)
                     outcome = await self._run_job(job)
-                    await self._handle(job, outcome)
+                    await self._handle(job, outcome, nursery)
         finally:
             self._worker.close()
 
@@ -143,17 +180,27 @@ class Trainer:
                 self.stats.jobs += job is not None
             if job is not None:
                 return job
-            with trio.move_on_after(POLL_S):  # woken at once when the chain state changes
-                await self.node.driver.chain_changed.wait()
+            with trio.move_on_after(POLL_S):  # woken at once by a new state or proposed version
+                await wait_for_any(
+                    self.node.driver.chain_changed, self.node.aggregator.proposed_changed
+                )
 
     async def _next_catalog_job(self, shard: Dataset, test: Dataset) -> WorkerJob | None:
-        """A job for the catalog task ``task_id`` (a task of a built-in model id), if due."""
+        """A job for the catalog task ``task_id`` (a task of a built-in model id), if due: the
+        current version untrained, else a proposed next version, else an evaluation."""
         task = self.node.get_chain_state().tasks.get(self.task_id)
         if task is None or task.spec.app is not None or self.node.sync.is_catching_up:
             return None  # no catalog task, or catching up (a delta would be stale)
-        wants_training = task.version > self._trained_version
+        current = (task.version, task.model_hash)
+        done = current in (self._trained, self._speculated)
+        wants_training = task.version >= self._trained[0] and not done
+        if not wants_training:
+            speculative = self._speculative_job(task, shard, test)
+            if speculative is not None:
+                return speculative
+        # A version trained on was measured by that job (recorded once its delta is published).
         wants_eval = self.config.evaluate and task.version > self._evaluated_version
-        if not (wants_training or wants_eval):
+        if not wants_training and (not wants_eval or done):
             return None
         try:
             weights = await self.node.aggregator.load_weights(task.model_hash)
@@ -162,9 +209,27 @@ class Trainer:
             return None
         self.stats.jobs += 1
         if wants_training:
-            return self._training_job(task.spec.model_id, task.version, weights, shard, test)
+            job = self._training_job(task.spec.model_id, task.version, weights, shard, test)
+            self._job_bases[job.job_id] = task.model_hash
+            return job
         model_id, version = task.spec.model_id, task.version
         return EvaluationJob(self.stats.jobs, model_id, version, weights, test)
+
+    def _speculative_job(self, task: Task, shard: Dataset, test: Dataset) -> TrainingJob | None:
+        """A training job on the version a valid proposed block would derive next, if any and
+        not trained on yet."""
+        proposed = self.node.aggregator.proposed.get(self.task_id)
+        if not self.config.speculate or proposed is None or proposed.version != task.version + 1:
+            return None
+        if (proposed.version, proposed.model_hash) in (self._trained, self._speculated):
+            return None
+        self.stats.jobs += 1
+        self.stats.speculative_jobs += 1
+        model_id = task.spec.model_id
+        job = self._training_job(model_id, proposed.version, proposed.weights, shard, test)
+        self._job_bases[job.job_id] = proposed.model_hash
+        self._speculations.add(job.job_id)
+        return job
 
     def _training_job(
         self, model_id: str, version: int, weights: Float32Array, shard: Dataset, test: Dataset
@@ -215,7 +280,12 @@ class Trainer:
                 return outcome
         return None
 
-    async def _handle(self, job: WorkerJob, outcome: TrainingOutcome) -> None:
+    async def _handle(
+        self, job: WorkerJob, outcome: TrainingOutcome, nursery: trio.Nursery
+    ) -> None:
+        base_hash = self._job_bases.pop(job.job_id, b"")
+        speculative = job.job_id in self._speculations
+        self._speculations.discard(job.job_id)
         if isinstance(job, AppTrainingJob | AppEvaluationJob):
             await self._handle_app(job, outcome)
             return
@@ -230,12 +300,48 @@ class Trainer:
             return
         if not isinstance(job, TrainingJob):  # a training result always answers a training job
             return
-        self._trained_version = job.model_version
+        if speculative:
+            self._speculated = (job.model_version, base_hash)
+            nursery.start_soon(self._publish_when_final, job, outcome, base_hash)
+            return
+        self._trained = (job.model_version, base_hash)
+        await self._publish_trained(job, outcome)
+
+    async def _publish_trained(self, job: TrainingJob, outcome: TrainingDone) -> None:
         if outcome.base_metrics is not None:  # the job measured the version: no extra job
             self._record_accuracy(
                 EvaluationDone(job.job_id, job.model_version, outcome.base_metrics)
             )
         await self.submit_delta(job, outcome)
+
+    async def _publish_when_final(
+        self, job: TrainingJob, outcome: TrainingDone, base_hash: bytes
+    ) -> None:
+        """Publish a delta trained on a proposed version once this node derived that version
+        with the same model hash; drop it if another version was decided."""
+        task = await self._wait_for_version(job.model_version)
+        if task is not None and (task.version, task.model_hash) == (job.model_version, base_hash):
+            self.stats.speculative_published += 1
+            self._trained = max(self._trained, (job.model_version, base_hash))
+            await self._publish_trained(job, outcome)
+            return
+        self.stats.speculative_dropped += 1
+        logger.info("speculative delta for version=%d dropped: not decided", job.model_version)
+        if self._speculated == (job.model_version, base_hash):
+            self._speculated = (-1, b"")  # should the version still come (a slow chain): train it
+
+    async def _wait_for_version(self, version: int) -> Task | None:
+        """The catalog task once its version reached ``version`` (None if it is gone, or after
+        ``SPECULATION_HOLD_S``)."""
+        deadline = trio.current_time() + SPECULATION_HOLD_S
+        task = self.node.get_chain_state().tasks.get(self.task_id)
+        while task is not None and task.version < version:
+            with trio.move_on_at(deadline) as waited:
+                await self.node.driver.chain_changed.wait()
+            if waited.cancelled_caught:
+                return None
+            task = self.node.get_chain_state().tasks.get(self.task_id)
+        return task
 
     async def _handle_app(
         self, job: AppTrainingJob | AppEvaluationJob, outcome: TrainingOutcome

@@ -65,12 +65,15 @@ class ConsensusConfig:
     empty_blocks_interval_ms: int = 1_000
     delta_batch_window_ms: int = 250
     """How long pooled deltas that do not yet make a version may wait for more."""
+    fresh_deltas_wait_ms: int = 100
+    """How long deltas that make a version only with stale ones counted wait for fresh ones."""
 
     def to_pacing(self) -> BlockPacing:
         return BlockPacing(
             self.create_empty_blocks,
             self.empty_blocks_interval_ms / 1000,
             self.delta_batch_window_ms / 1000,
+            self.fresh_deltas_wait_ms / 1000,
         )
 
 
@@ -157,7 +160,7 @@ def _validate(config: NodeConfig) -> None:
 
 
 def _validate_consensus(consensus: ConsensusConfig) -> None:
-    for name in ("empty_blocks_interval_ms", "delta_batch_window_ms"):
+    for name in ("empty_blocks_interval_ms", "delta_batch_window_ms", "fresh_deltas_wait_ms"):
         value = getattr(consensus, name)
         if not 1 <= value <= MAX_PACING_MS:
             raise ConfigError(f"consensus.{name} must be in [1, {MAX_PACING_MS}], got {value}")

@@ -142,7 +142,9 @@ async def _start_services(
     if isinstance(role, Misbehaviour):
         await nursery.start(role.run, node)
     if config.training.enabled and node.key is not None and node.get_chain_state().tasks:
-        await nursery.start(_make_trainer(node, node.key, config).run)
+        trainer = _make_trainer(node, node.key, config)
+        node.metric_sources.append(trainer.stats.get_metrics)
+        await nursery.start(trainer.run)
     info = DaemonInfo(api_port, tuple(node.network.listen_addrs()), node.network.peer_id)
     _write_api_info(config, info)
     logger.info(
