@@ -118,3 +118,16 @@ def test_a_sender_has_one_held_delta_per_task_its_newest() -> None:
     assert pool.early_deltas == 2
     pool.update(with_task_at(created, 1), [])
     assert set(pool.reap(10, 1 << 20)) == {newer, delta(2, created, 1)}
+
+
+def test_ready_work_counts_fresh_deltas_apart_from_stale_ones() -> None:
+    created = process_transaction(make_state(), make_tx(USERS[0], make_state(), SPEC))
+    at_one = with_task_at(created, 1)
+    pool = Mempool(at_one, check_transaction)
+    assert not pool.holds_ready_work() and not pool.holds_ready_work(fresh=True)
+    pool.add(delta(1, at_one, 0))  # trained one version back (within max_staleness 1)
+    pool.add(delta(2, at_one, 1))
+    assert pool.holds_ready_work()  # min_deltas 2 reached: the ledger would make a version
+    assert not pool.holds_ready_work(fresh=True)  # only one delta of the current version
+    pool.add(delta(3, at_one, 1))
+    assert pool.holds_ready_work(fresh=True)

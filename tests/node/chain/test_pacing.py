@@ -182,3 +182,49 @@ async def test_timeout_commit_ends_once_every_validator_precommitted(
                 await wait_for_height(nodes, 2)
             assert low <= await seconds_for_transfers(nodes, 5) < high
             nursery.cancel_scope.cancel()
+
+
+async def wait_for_version(node: ChainNode, version: int) -> float:
+    """Seconds until ``node`` derived ``version`` of task 1."""
+    started = trio.current_time()
+    with trio.fail_after(30):
+        while node.get_chain_state().tasks[1].version < version:
+            await trio.sleep(0.01)
+    return trio.current_time() - started
+
+
+async def test_a_version_waits_briefly_for_fresh_deltas_but_not_for_the_batch_window(
+    tmp_path: Path, autojump_clock: trio.testing.MockClock
+) -> None:
+    """Deltas that make a version only with a stale one counted wait up to
+    ``fresh_deltas_wait_s`` for one more of the current version; stale-only work waits no
+    longer than that (the 1 s batch window is not what lets it in)."""
+    hub = MemoryHub(latency_s=0.005)
+    BlobStore(tmp_path / "n0" / "blobs").put(LEARN_SNAPSHOT)
+    pacing = dataclasses.replace(PACED, delta_batch_window_s=1.0, fresh_deltas_wait_s=0.1)
+    nodes = [
+        make_paced_node(hub, k, tmp_path / f"n{i}", pacing, genesis=LEARN_GENESIS, keys=LEARN_KEYS)
+        for i, k in enumerate(LEARN_KEYS)
+    ]
+    async with trio.open_nursery() as nursery:
+        for node in nodes:
+            await nursery.start(node.run)
+        with trio.fail_after(60):
+            await wait_for_height(nodes, 2)
+        for index in range(3):  # version 1 from three deltas of version 0 (min_deltas 3)
+            await submit(nodes[index], LEARN_KEYS[index], index, 0, 0)
+        await wait_for_version(nodes[0], 1)
+        await trio.sleep(0.3)
+        stale = await submit(nodes[3], LEARN_KEYS[3], 3, 0, 0)  # one version back
+        fresh = [await submit(nodes[i], LEARN_KEYS[i], 10 + i, 1, 1) for i in (0, 1)]
+        await trio.sleep(0.05)  # ready with the stale one counted: not proposed yet
+        fresh.append(await submit(nodes[2], LEARN_KEYS[2], 12, 1, 1))
+        await wait_for_version(nodes[0], 2)
+        found = [nodes[0].storage.store.find_tx(h) for h in (stale, *fresh)]
+        heights = {None if location is None else location.height for location in found}
+        assert len(heights) == 1 and None not in heights  # the late fresh one went in too
+        await trio.sleep(0.3)
+        for i, nonce in ((0, 2), (1, 2), (3, 1)):  # three deltas of version 1, now stale
+            await submit(nodes[i], LEARN_KEYS[i], 20 + i, 1, nonce)
+        assert await wait_for_version(nodes[0], 3) < 0.5  # the fresh wait, not the window
+        nursery.cancel_scope.cancel()
