@@ -13,7 +13,9 @@ computed from the state after that block, which is the state ``Finalized`` carri
 block is decided. The final block then uses them at once; any other block is aggregated when
 final, as before. Each version computed this way is also offered to the trainer
 (:attr:`Aggregator.proposed`), which may train on it while the vote runs and publishes the delta
-only once the version is final with the same hash (``node.learning.trainer``).
+only once the version is final with the same hash (``node.learning.trainer``). A final block's
+versions are announced (:attr:`Aggregator.decided`) as soon as they are known, before they are
+recorded and applied: a final block fixes them, so such a delta can go out at once.
 """
 
 from __future__ import annotations
@@ -110,6 +112,11 @@ class Aggregator:
         """By task: the newest version a valid proposed block would derive."""
         self.proposed_changed = trio.Event()
         """Set (and replaced) whenever ``proposed`` gains a version."""
+        self.decided: dict[int, tuple[int, bytes]] = {}
+        """By task: (version, model hash) of the newest version a final block fixed; it may
+        not be applied to the node's state yet."""
+        self.decided_changed = trio.Event()
+        """Set (and replaced) whenever ``decided`` gains a version."""
 
     async def prepare(self, block_hash: bytes, state: ChainState, ready: tuple[int, ...]) -> None:
         """Aggregate the tasks a valid proposed block makes ready (``state`` is the state after
@@ -166,11 +173,20 @@ class Aggregator:
             if outcome is None:
                 outcome = await self.aggregate_with_retry(effect.state, task)
             outcomes.append(outcome)
+        self._announce(effect.state, outcomes)
         height = effect.finalized.block.height
         for outcome in outcomes:
             self.record(outcome, effect.state.tasks[outcome.result.task_id], height)
         await self._inbox.send(AggregationsDone(height, tuple(o.result for o in outcomes)))
         self.aggregations += len(outcomes)
+
+    def _announce(self, state: ChainState, outcomes: Sequence[TaskOutcome]) -> None:
+        for outcome in outcomes:
+            task_id = outcome.result.task_id
+            version = state.tasks[task_id].version + 1
+            self.decided[task_id] = (version, outcome.result.model_hash)
+        self.decided_changed.set()
+        self.decided_changed = trio.Event()
 
     async def aggregate_with_retry(self, state: ChainState, task: Task) -> TaskOutcome:
         """Aggregate, waiting for missing blobs to become fetchable (no model without them)."""

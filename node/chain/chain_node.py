@@ -37,7 +37,7 @@ from node.chain.gossip import (
     encode_tx_gossip,
 )
 from node.chain.hooks import MisbehaviourHooks
-from node.chain.mempool import Mempool, MempoolError
+from node.chain.mempool import EarlyDeltaHeldError, Mempool, MempoolError
 from node.chain.pacing import BlockPacing
 from node.chain.payload_fetch import PayloadFetcher
 from node.chain.recent import RecentMessages
@@ -305,8 +305,13 @@ class ChainNode:
 
     async def submit_transaction(self, stx: SignedTransaction) -> None:
         """Admit ``stx`` to our mempool (raises MempoolError) and gossip it; it is re-sent
-        while it waits, since gossip alone does not guarantee delivery."""
-        self.mempool.add(stx)
+        while it waits, since gossip alone does not guarantee delivery. A delta on the version
+        a final block is deriving right now is held (``EarlyDeltaHeldError``) and gossiped at once:
+        the peers hold it too, and admit it when they derive that version."""
+        try:
+            self.mempool.add(stx)
+        except EarlyDeltaHeldError:
+            logger.debug("own tx=%s held until its base version is derived", stx.hash.hex()[:12])
         if self.misbehaviour is not None:
             self.misbehaviour.on_submitted(stx)
         self._local_txs[stx.hash] = stx
@@ -338,7 +343,7 @@ class ChainNode:
     async def _resend_txs(self) -> None:
         self._txs_resent_at = trio.current_time()
         for tx_hash, stx in list(self._local_txs.items()):
-            if tx_hash not in self.mempool:
+            if tx_hash not in self.mempool and not self.mempool.is_held(tx_hash):
                 del self._local_txs[tx_hash]  # included in a block, or no longer valid
                 continue
             self._resends += 1

@@ -39,6 +39,10 @@ class MempoolError(NodeError):
     """A transaction was not admitted to the mempool (the message says why)."""
 
 
+class EarlyDeltaHeldError(MempoolError):
+    """A delta one version ahead of our state: held, and admitted once we derive its base."""
+
+
 @dataclass(frozen=True)
 class PooledTx:
     tx: SignedTransaction
@@ -95,7 +99,7 @@ class Mempool:
             self._check_state = self._check_tx(self._check_state, stx)
         except ConsensusError as exc:
             if self._hold_if_early(entry):
-                raise MempoolError(f"held until its base version is derived: {exc}") from None
+                raise EarlyDeltaHeldError(f"held until its base is derived: {exc}") from None
             raise MempoolError(f"invalid transaction: {exc}") from None
         self._pool[stx.hash] = entry
         self._bytes += size
@@ -140,6 +144,10 @@ class Mempool:
     def early_deltas(self) -> int:
         """Deltas held until our state has their base version."""
         return len(self._early)
+
+    def is_held(self, tx_hash: Hash32) -> bool:
+        """Whether ``tx_hash`` is a delta held until our state has its base version."""
+        return any(entry.tx.hash == tx_hash for entry in self._early.values())
 
     def _early_key(self, stx: SignedTransaction) -> tuple[bytes, int] | None:
         """(sender, task) for a delta trained on the version after the task's current one."""

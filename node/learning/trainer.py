@@ -317,10 +317,10 @@ class Trainer:
     async def _publish_when_final(
         self, job: TrainingJob, outcome: TrainingDone, base_hash: bytes
     ) -> None:
-        """Publish a delta trained on a proposed version once this node derived that version
+        """Publish a delta trained on a proposed version once a final block fixed that version
         with the same model hash; drop it if another version was decided."""
-        task = await self._wait_for_version(job.model_version)
-        if task is not None and (task.version, task.model_hash) == (job.model_version, base_hash):
+        decided_hash = await self._wait_for_decision(job.model_version)
+        if decided_hash == base_hash:
             self.stats.speculative_published += 1
             self._trained = max(self._trained, (job.model_version, base_hash))
             await self._publish_trained(job, outcome)
@@ -330,18 +330,27 @@ class Trainer:
         if self._speculated == (job.model_version, base_hash):
             self._speculated = (-1, b"")  # should the version still come (a slow chain): train it
 
-    async def _wait_for_version(self, version: int) -> Task | None:
-        """The catalog task once its version reached ``version`` (None if it is gone, or after
-        ``SPECULATION_HOLD_S``)."""
-        deadline = trio.current_time() + SPECULATION_HOLD_S
+    async def _wait_for_decision(self, version: int) -> bytes | None:
+        """The model hash a final block fixed for ``version`` of the catalog task (b"" if the
+        task is gone or went past it unseen; None after ``SPECULATION_HOLD_S``)."""
+        decided = None
+        with trio.move_on_after(SPECULATION_HOLD_S):
+            while (decided := self._find_decision(version)) is None:
+                await wait_for_any(
+                    self.node.driver.chain_changed, self.node.aggregator.decided_changed
+                )
+        return decided
+
+    def _find_decision(self, version: int) -> bytes | None:
         task = self.node.get_chain_state().tasks.get(self.task_id)
-        while task is not None and task.version < version:
-            with trio.move_on_at(deadline) as waited:
-                await self.node.driver.chain_changed.wait()
-            if waited.cancelled_caught:
-                return None
-            task = self.node.get_chain_state().tasks.get(self.task_id)
-        return task
+        if task is None or task.version > version:
+            return b""
+        if task.version == version:
+            return task.model_hash
+        decided = self.node.aggregator.decided.get(self.task_id)
+        if decided is not None and decided[0] >= version:
+            return decided[1] if decided[0] == version else b""
+        return None
 
     async def _handle_app(
         self, job: AppTrainingJob | AppEvaluationJob, outcome: TrainingOutcome

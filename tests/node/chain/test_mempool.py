@@ -10,7 +10,7 @@ from consensus.ledger import compute_genesis_state, process_transaction
 from consensus.ledger.devnet import make_devnet_genesis, make_keys, sign_transaction
 from consensus.state import ChainState
 from consensus.transactions import ModelDelta, SignedTransaction, Transfer
-from node.chain.mempool import Mempool, MempoolError
+from node.chain.mempool import EarlyDeltaHeldError, Mempool, MempoolError
 from node.chain.task_model import check_transaction
 from tests.consensus.ledger.chain import SPEC, USERS, make_state, make_tx
 
@@ -95,7 +95,7 @@ def test_a_delta_one_version_ahead_waits_for_that_version_then_enters() -> None:
     created = process_transaction(make_state(), make_tx(USERS[0], make_state(), SPEC))
     pool = Mempool(created, check_transaction)
     early = delta(1, created, 1)  # its sender derived version 1 a moment before us
-    with pytest.raises(MempoolError, match="held until its base version"):
+    with pytest.raises(EarlyDeltaHeldError, match="held until its base is derived"):
         pool.add(early)
     with pytest.raises(MempoolError, match="invalid transaction"):
         pool.add(delta(2, created, 2))  # two versions ahead: no node derived that yet

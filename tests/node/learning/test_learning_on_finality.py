@@ -81,6 +81,36 @@ async def test_learning_four_nodes_aggregate_identical_models_and_pay_rewards(
         nursery.cancel_scope.cancel()
 
 
+async def test_learning_own_delta_on_the_next_version_is_gossiped_at_once_and_admitted_later(
+    tmp_path: Path, autojump_clock: trio.testing.MockClock
+) -> None:
+    """A trainer publishes a speculative delta as soon as a final block fixes its base version,
+    before its own node derived it: the node holds it like a peer's and gossips it at once."""
+    hub = MemoryHub(latency_s=0.002)
+    homes = [tmp_path / f"n{i}" for i in range(4)]
+    BlobStore(homes[0] / "blobs").put(SNAPSHOT)
+    nodes = [make_node(hub, k, homes[i], KEYS, GENESIS) for i, k in enumerate(KEYS)]
+    async with trio.open_nursery() as nursery:
+        for node in nodes:
+            await nursery.start(node.run)
+        await wait_for_height(nodes, 1)  # the peers are connected
+        await submit_delta(nodes[0], KEYS[0], 0)
+        early = await submit_delta(nodes[0], KEYS[0], 9, version=1)  # no version 1 yet
+        await trio.sleep(0.1)  # well before a re-send (2 s)
+        assert all(n.mempool.is_held(early) for n in nodes)
+        assert all(early not in n.mempool for n in nodes)
+        for i in range(1, 4):
+            await submit_delta(nodes[i], KEYS[i], i)
+        with trio.fail_after(120):
+            while min(n.get_chain_state().tasks[1].version for n in nodes) < 1:
+                await trio.sleep(0.05)
+        for node in nodes:  # admitted once version 1 exists: pooled, or already in a block
+            pending = {d.tx_hash for d in node.get_chain_state().tasks[1].pending}
+            assert early in node.mempool or early in pending
+            assert node.mempool.early_deltas == 0
+        nursery.cancel_scope.cancel()
+
+
 async def test_learning_trainers_produce_deltas_and_models_advance(tmp_path: Path) -> None:
     """Real training workers (separate processes) on every node, real time."""
     hub = MemoryHub(latency_s=0.002)
