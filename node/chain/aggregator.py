@@ -248,10 +248,8 @@ class Aggregator:
             Contribution(c.tx_hash, c.sender, height, c.accepted, c.reward, c.reason)
             for c in outcome.contributions
         ]
-        self._store.save_contributions(task.task_id, version, rows)
-        self._store.save_model(
-            ModelRecord(task.task_id, version, outcome.result.model_hash, height, None)
-        )
+        record = ModelRecord(task.task_id, version, outcome.result.model_hash, height, None)
+        self._store.save_version(record, rows)
 
     async def load_weights(self, model_hash: bytes) -> Float32Array:
         """The weights with this hash: cached, from the blob store, or fetched from peers."""

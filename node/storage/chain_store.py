@@ -187,6 +187,13 @@ class ChainStore(ChainIndexQueries):
         row = self._db.execute("SELECT state FROM states ORDER BY height DESC LIMIT 1").fetchone()
         return None if row is None else _load(ChainState, row[0])
 
+    def save_version(self, record: ModelRecord, rows: list[Contribution]) -> None:
+        """A new model version's record and its contributions, in one transaction (one fsync
+        per version, and a reader never sees the record without its contributions)."""
+        with self._transaction():
+            self.save_contributions(record.task_id, record.version, rows)
+            self.save_model(record)
+
     def save_model(self, record: ModelRecord) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO models VALUES (?, ?, ?, ?, ?)",

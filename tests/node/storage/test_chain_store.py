@@ -17,7 +17,7 @@ from consensus.state import Account, ChainState
 from consensus.transactions import Bond, SignedTransaction, Transaction
 from consensus.validators import Validator, ValidatorSet
 from node.errors import StorageError
-from node.storage.chain_store import ChainStore, ModelRecord
+from node.storage.chain_store import ChainStore, Contribution, ModelRecord
 
 KEY = KeyPair.from_seed(b"\x09" * 32)
 
@@ -83,6 +83,18 @@ def test_chain_store_persists_across_reopen_and_models(tmp_path: Path) -> None:
     assert reopened.get_height() == 1
     assert reopened.get_models(1) == [ModelRecord(1, 1, b"\x01" * 32, 1, 0.9)]
     assert reopened.get_meta("genesis") == b"\x02" and reopened.get_meta("nope") is None
+
+
+def test_chain_store_saves_a_version_with_its_contributions_or_neither(tmp_path: Path) -> None:
+    store = ChainStore(tmp_path / "chain.db")
+    record = ModelRecord(1, 1, b"\x01" * 32, 4, None)
+    row = Contribution(b"\x0a" * 32, b"\x0b" * 20, 4, True, 5, "")
+    unbindable = dataclasses.replace(row, tx_hash=b"\x0c" * 32, reason=object())  # type: ignore[arg-type]
+    with pytest.raises(sqlite3.Error):
+        store.save_version(record, [row, unbindable])
+    assert store.get_models(1) == [] and store.get_contributions(1, 1) == []
+    store.save_version(record, [row])
+    assert store.get_models(1) == [record] and store.get_contributions(1, 1) == [row]
 
 
 def test_chain_store_prunes_old_state_snapshots(tmp_path: Path) -> None:
