@@ -7,42 +7,31 @@ bytes, and refuses different bytes at the same position (that would be a double 
 
 from __future__ import annotations
 
-import enum
-import json
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from consensus.crypto import KeyPair
 from consensus.messages import Proposal, Vote, VoteType
 from consensus.primitives import Address, Signature
-from node.errors import DoubleSignError, StorageError
+from node.chain.signer_state import (
+    SignedPosition,
+    SignStep,
+    StoredPosition,
+    load_last_signed,
+    load_stored,
+    store_next,
+)
+from node.errors import DoubleSignError
+
+__all__ = [
+    "SIGNER_STATE_FILE",
+    "PersistentSigner",
+    "SignStep",
+    "SignedPosition",
+    "load_last_signed",
+]
 
 SIGNER_STATE_FILE = "signer.json"
 """The signer's last signed position, in the node's data directory."""
-
-
-class SignStep(enum.IntEnum):
-    """Positions within a round, in signing order."""
-
-    PROPOSAL = 1
-    PREVOTE = 2
-    PRECOMMIT = 3
-
-
-@dataclass(frozen=True)
-class SignedPosition:
-    """The last thing signed: its (height, round, step), bytes and signature."""
-
-    height: int
-    round: int
-    step: SignStep
-    sign_bytes: bytes
-    signature: bytes
-
-    @property
-    def position(self) -> tuple[int, int, int]:
-        return (self.height, self.round, int(self.step))
 
 
 class PersistentSigner:
@@ -52,7 +41,8 @@ class PersistentSigner:
         self.key = key
         self.chain_id = chain_id
         self.state_path = state_path
-        self.last = load_last_signed(state_path)
+        self._stored: StoredPosition | None = load_stored(state_path)
+        self.last = None if self._stored is None else self._stored.record
 
     @property
     def address(self) -> Address:
@@ -79,48 +69,6 @@ class PersistentSigner:
                 raise DoubleSignError(f"refusing different bytes at {position}: double sign")
         signature = self.key.sign(message)
         record = SignedPosition(height, round_, step, message, signature)
-        store_last_signed(self.state_path, record)
+        self._stored = store_next(self.state_path, self._stored, record)
         self.last = record
         return signature
-
-
-def store_last_signed(path: Path, record: SignedPosition) -> None:
-    """Write the record atomically and durably (temporary file, fsync, rename, fsync dir)."""
-    body = {
-        "height": record.height,
-        "round": record.round,
-        "step": int(record.step),
-        "sign_bytes": record.sign_bytes.hex(),
-        "signature": record.signature.hex(),
-    }
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(body, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def load_last_signed(path: Path) -> SignedPosition | None:
-    """The last signed record, or None for a fresh signer; a corrupt file raises StorageError."""
-    try:
-        body = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, RecursionError) as exc:
-        raise StorageError(f"signer state {path} is unreadable: {exc}") from exc
-    try:
-        return SignedPosition(
-            height=int(body["height"]),
-            round=int(body["round"]),
-            step=SignStep(int(body["step"])),
-            sign_bytes=bytes.fromhex(body["sign_bytes"]),
-            signature=bytes.fromhex(body["signature"]),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise StorageError(f"signer state {path} is corrupt: {exc}") from exc

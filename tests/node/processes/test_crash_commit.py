@@ -5,7 +5,6 @@ lost or changed, and its signer never goes back or signs different bytes at one 
 from __future__ import annotations
 
 import functools
-import json
 import random
 import time
 from collections.abc import Iterator
@@ -14,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from consensus.params import ChainParams
+from node.chain.signer import load_last_signed
+from node.errors import StorageError
 from node.ops.launcher import Cluster, NodeProcess
 from node.ops.testnet import TestnetOptions, create_testnet
 from tests.node.processes.test_cluster_processes import free_port_base, height, wait_for
@@ -48,10 +49,12 @@ def read_signer(node: NodeProcess) -> tuple[tuple[int, int, int], str, str] | No
     if not path.exists():
         path = next(node.home.rglob("signer.json"), path)
     try:
-        body = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        last = load_last_signed(path)
+    except StorageError:  # read while the node rewrites it
         return None
-    return (body["height"], body["round"], body["step"]), body["sign_bytes"], body["signature"]
+    if last is None:
+        return None
+    return last.position, last.sign_bytes.hex(), last.signature.hex()
 
 
 def is_past(node: NodeProcess, goal: int) -> bool:
