@@ -42,7 +42,11 @@ class PersistentSigner:
         self.chain_id = chain_id
         self.state_path = state_path
         self._stored: StoredPosition | None = load_stored(state_path)
-        self.last = None if self._stored is None else self._stored.record
+
+    @property
+    def last(self) -> SignedPosition | None:
+        """What was signed last (None for a fresh signer)."""
+        return None if self._stored is None else self._stored.record
 
     @property
     def address(self) -> Address:
@@ -70,5 +74,4 @@ class PersistentSigner:
         signature = self.key.sign(message)
         record = SignedPosition(height, round_, step, message, signature)
         self._stored = store_next(self.state_path, self._stored, record)
-        self.last = record
         return signature

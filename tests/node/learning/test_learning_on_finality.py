@@ -37,6 +37,16 @@ def make_delta(index: int) -> bytes:
     return encode_delta(values.astype(np.float32), spec.model_id, spec.shapes, CodecConfig())
 
 
+def make_network(tmp_path: Path, homes: int = 4) -> tuple[MemoryHub, list[Path], list[ChainNode]]:
+    """The validators on the in-memory network (2 ms latency) with ``homes`` home directories
+    (spares for nodes made later); only node 0 holds the initial snapshot: the others fetch it."""
+    hub = MemoryHub(latency_s=0.002)
+    paths = [tmp_path / f"n{i}" for i in range(homes)]
+    BlobStore(paths[0] / "blobs").put(SNAPSHOT)
+    nodes = [make_node(hub, k, paths[i], KEYS, GENESIS) for i, k in enumerate(KEYS)]
+    return hub, paths, nodes
+
+
 async def submit_delta(node: ChainNode, key: KeyPair, index: int, version: int = 0) -> bytes:
     """Send a delta for task 1 trained on ``version`` (``index`` picks its values)."""
     payload = make_delta(index)
@@ -51,11 +61,7 @@ async def submit_delta(node: ChainNode, key: KeyPair, index: int, version: int =
 async def test_learning_four_nodes_aggregate_identical_models_and_pay_rewards(
     tmp_path: Path, autojump_clock: trio.testing.MockClock
 ) -> None:
-    hub = MemoryHub(latency_s=0.002)
-    homes = [tmp_path / f"n{i}" for i in range(4)]
-    for home in homes[:1]:  # only node 0 holds the initial snapshot: the others fetch it
-        BlobStore(home / "blobs").put(SNAPSHOT)
-    nodes = [make_node(hub, k, homes[i], KEYS, GENESIS) for i, k in enumerate(KEYS)]
+    _hub, _homes, nodes = make_network(tmp_path)
     async with trio.open_nursery() as nursery:
         for node in nodes:
             await nursery.start(node.run)
@@ -86,10 +92,7 @@ async def test_learning_own_delta_on_the_next_version_is_gossiped_at_once_and_ad
 ) -> None:
     """A trainer publishes a speculative delta as soon as a final block fixes its base version,
     before its own node derived it: the node holds it like a peer's and gossips it at once."""
-    hub = MemoryHub(latency_s=0.002)
-    homes = [tmp_path / f"n{i}" for i in range(4)]
-    BlobStore(homes[0] / "blobs").put(SNAPSHOT)
-    nodes = [make_node(hub, k, homes[i], KEYS, GENESIS) for i, k in enumerate(KEYS)]
+    _hub, _homes, nodes = make_network(tmp_path)
     async with trio.open_nursery() as nursery:
         for node in nodes:
             await nursery.start(node.run)
@@ -113,10 +116,7 @@ async def test_learning_own_delta_on_the_next_version_is_gossiped_at_once_and_ad
 
 async def test_learning_trainers_produce_deltas_and_models_advance(tmp_path: Path) -> None:
     """Real training workers (separate processes) on every node, real time."""
-    hub = MemoryHub(latency_s=0.002)
-    homes = [tmp_path / f"n{i}" for i in range(4)]
-    BlobStore(homes[0] / "blobs").put(SNAPSHOT)
-    nodes = [make_node(hub, k, homes[i], KEYS, GENESIS) for i, k in enumerate(KEYS)]
+    _hub, _homes, nodes = make_network(tmp_path)
     trainers = [
         Trainer(node, key, TrainingConfig(shard_index=i, num_shards=4))
         for i, (node, key) in enumerate(zip(nodes, KEYS, strict=True))
@@ -143,10 +143,7 @@ async def test_learning_node_killed_between_block_and_aggregation_recovers_on_re
 ) -> None:
     """A crash after a block that makes a task ready is saved, but before its aggregation, must
     not leave the node on the un-aggregated state (the next block would not apply to it)."""
-    hub = MemoryHub(latency_s=0.002)
-    homes = [tmp_path / f"n{i}" for i in range(4)]
-    BlobStore(homes[0] / "blobs").put(SNAPSHOT)
-    nodes = [make_node(hub, k, homes[i], KEYS, GENESIS) for i, k in enumerate(KEYS)]
+    hub, homes, nodes = make_network(tmp_path)
     crash = trio.CancelScope()
     crashed_at: list[int] = []
 
@@ -192,10 +189,7 @@ async def test_learning_new_node_syncs_aggregating_blocks_each_fed_once(
 ) -> None:
     """Block sync feeds a block only once the one before it (and its aggregations) applied:
     a block sent on top of a pending aggregation would be dropped and fetched again."""
-    hub = MemoryHub(latency_s=0.002)
-    homes = [tmp_path / f"n{i}" for i in range(5)]
-    BlobStore(homes[0] / "blobs").put(SNAPSHOT)
-    nodes = [make_node(hub, k, homes[i], KEYS, GENESIS) for i, k in enumerate(KEYS)]
+    hub, homes, nodes = make_network(tmp_path, homes=5)
     async with trio.open_nursery() as nursery:
         for node in nodes:
             await nursery.start(node.run)
