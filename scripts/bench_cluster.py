@@ -150,12 +150,12 @@ def summarize_cluster(
 
 LEARNING_STARTED = "deltachain_learning_started_timestamp_seconds"
 _SPAN_SAMPLE = re.compile(r'deltachain_span_seconds_(sum|count)\{span="(\w+)"\} (\S+)')
-_COUNTER = re.compile(r"deltachain_((?:training|aggregations)\w*)_total (\S+)")
+_COUNTER = re.compile(r"deltachain_((?:training|aggregations|gossip_copies)\w*)_total (\S+)")
 
 
 def read_metrics(api_url: str) -> dict[str, float]:
     """The span sums and counts (``sum:NAME``, ``count:NAME``), when learning began and the
-    training and aggregation counters (``total:NAME``)."""
+    training, aggregation and gossip-copy counters (``total:NAME``)."""
     try:
         with urllib.request.urlopen(f"{api_url}/metrics", timeout=5) as reply:
             text = reply.read().decode()
@@ -184,7 +184,7 @@ def summarize_spans(metrics: list[dict[str, float]]) -> dict[str, float | None]:
 
 
 def sum_counters(metrics: list[dict[str, float]]) -> dict[str, int]:
-    """Each training and aggregation counter summed over the nodes (speculative jobs, ...)."""
+    """Each training, aggregation and gossip-copy counter summed over the nodes."""
     totals: dict[str, int] = {}
     for node_metrics in metrics:
         for key, value in node_metrics.items():

@@ -62,6 +62,9 @@ class GossipParams:
     publish_wait_s: float = 0.5
     """How long publish() waits for room in a full outbound queue before sending anyway."""
     inbox_size: int = 1024
+    direct_delivery: bool = True
+    """Flood own messages and forward none to a peer that has it from its origin
+    (:mod:`node.network.libp2p_direct`)."""
 
 
 @dataclass(frozen=True)

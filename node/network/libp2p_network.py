@@ -28,6 +28,7 @@ from node.network.errors import (
 )
 from node.network.exchange import Exchanges
 from node.network.framing import ByteStream
+from node.network.libp2p_direct import DirectDelivery
 from node.network.libp2p_gossip import GossipRouter
 from node.network.libp2p_host import (
     Libp2pStack,
@@ -38,6 +39,7 @@ from node.network.libp2p_host import (
 from node.network.libp2p_peers import PeerConnections
 from node.network.libp2p_pubsub_guards import set_violation_listener
 from node.network.libp2p_stream import Libp2pByteStream
+from node.network.neighbours import get_neighbours_topic
 from node.network.peer_id import compute_peer_id
 from node.network.values import (
     BlockList,
@@ -72,6 +74,11 @@ class Libp2pNetwork:
         self._guard = self._peers.guard
         self._exchanges = Exchanges(self._open_stream, self._guard, providers, config.limits)
         self._gossip = GossipRouter(self._stack.pubsub, self._guard, config)
+        self._direct = (
+            DirectDelivery(self._stack.pubsub, get_neighbours_topic(config.chain_id))
+            if config.gossip.direct_delivery
+            else None
+        )
         self._nursery: trio.Nursery | None = None
         self._exit_stack = AsyncExitStack()
         self._stop = trio.Event()
@@ -133,6 +140,8 @@ class Libp2pNetwork:
             self._stack.host.set_stream_handler(protocol, self._make_handler(kind))
         self._gossip.start(nursery)
         self._peers.start(nursery)
+        if self._direct is not None:
+            nursery.start_soon(self._direct.run, self._gossip.subscribe, self._gossip.publish)
 
     async def __aexit__(
         self,
@@ -172,7 +181,10 @@ class Libp2pNetwork:
 
     def get_peer_metrics(self) -> dict[str, float]:
         """Peer-level samples for ``/metrics`` (see :mod:`node.network.peer_metrics`)."""
-        return self._guard.get_metrics(self.connected_peers())
+        samples = self._guard.get_metrics(self.connected_peers())
+        if self._direct is not None:
+            samples.update(self._direct.get_metrics())
+        return samples
 
     def get_blocked(self) -> BlockList:
         return self._guard.get_blocked()

@@ -26,6 +26,9 @@ internals, so :func:`apply_patches` refuses any other py-libp2p version.
 Patches 5 to 8 and 13 are speed-ups, not bug fixes; :mod:`node.network.libp2p_speedups` explains
 them. Patches 9 to 12 keep pubsub's per-peer service tasks from ending the node (a ban, a bad
 message) and stop stale replays; :mod:`node.network.libp2p_pubsub_guards` explains them.
+Patch 14, direct delivery, spares the copies of a message that peers already have from its
+origin; :mod:`node.network.libp2p_direct` explains it. ``published_message`` only records the
+message ``GossipSub.publish`` is handling, for patches 5 and 14.
 """
 
 import contextvars
@@ -48,6 +51,7 @@ from libp2p.stream_muxer.yamux import yamux as yamux_module
 from libp2p.tools.anyio_service.trio_manager import TrioManager
 from libp2p.tools.anyio_service.trio_tasks import FunctionTask
 
+from node.network import libp2p_direct as direct
 from node.network import libp2p_pubsub_guards as guards
 from node.network import libp2p_speedups as speedups
 from node.network.errors import PatchError
@@ -176,7 +180,7 @@ PATCHES: tuple[Patch, ...] = (
         "upgrade_inbound_raw_conn",
         watch_inbound_connections,
     ),
-    Patch("large_message_idontwant", GossipSub, "publish", speedups.note_message_size),
+    Patch("published_message", GossipSub, "publish", speedups.note_published_message),
     Patch(
         "large_message_idontwant",
         GossipSub,
@@ -220,6 +224,9 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         "fresh_pending_flush", GossipSub, "flush_pending_messages", guards.fresh_pending_messages
     ),
+    Patch("direct_delivery", GossipSub, "_get_peers_to_send", direct.choose_direct_peers),
+    Patch("direct_delivery", GossipSub, "gossip_heartbeat", direct.announce_owed_ids),
+    Patch("direct_delivery", Pubsub, "_mark_msg_seen", direct.remember_seqno_ids),
 )
 
 

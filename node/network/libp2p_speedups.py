@@ -47,8 +47,8 @@ _MAX_REMEMBERED_PEERS = 4096
 LOCAL_RECORD_REUSE_S = 5.0
 """How long a host's own signed record is reused before the library checks it again."""
 
-_message_bytes: contextvars.ContextVar[int | None] = contextvars.ContextVar(
-    "deltachain_gossip_message_bytes", default=None
+_published_message: contextvars.ContextVar[Any] = contextvars.ContextVar(
+    "deltachain_gossip_published_message", default=None
 )
 _managed_tasks: "weakref.WeakKeyDictionary[trio.lowlevel.Task, Any]" = weakref.WeakKeyDictionary()
 _accepted_records: "weakref.WeakKeyDictionary[Any, dict[bytes, tuple[bytes, float]]]" = (
@@ -57,17 +57,25 @@ _accepted_records: "weakref.WeakKeyDictionary[Any, dict[bytes, tuple[bytes, floa
 _local_records: "weakref.WeakKeyDictionary[Any, tuple[bytes, float]]" = weakref.WeakKeyDictionary()
 
 
-def note_message_size(original: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-    """Patch 5, part 1: ``GossipSub.publish`` records the size of the message it forwards."""
+def note_published_message(
+    original: Callable[..., Awaitable[None]],
+) -> Callable[..., Awaitable[None]]:
+    """``GossipSub.publish`` records the message it publishes or forwards while it runs, for
+    the IDONTWANT threshold (patch 5) and direct delivery (patch 14)."""
 
     async def publish(self: Any, msg_forwarder: Any, pubsub_msg: Any) -> None:
-        token = _message_bytes.set(len(pubsub_msg.data))
+        token = _published_message.set(pubsub_msg)
         try:
             await original(self, msg_forwarder, pubsub_msg)
         finally:
-            _message_bytes.reset(token)
+            _published_message.reset(token)
 
     return publish
+
+
+def get_published_message() -> Any:
+    """The message ``GossipSub.publish`` is publishing in this task (None outside it)."""
+    return _published_message.get()
 
 
 def skip_small_idontwant(
@@ -78,8 +86,8 @@ def skip_small_idontwant(
     async def _emit_idontwant_for_message(
         self: Any, msg_id: bytes, topic_ids: Iterable[str]
     ) -> None:
-        size = _message_bytes.get()
-        if size is not None and size < IDONTWANT_MIN_BYTES:
+        message = _published_message.get()
+        if message is not None and len(message.data) < IDONTWANT_MIN_BYTES:
             return
         await original(self, msg_id, topic_ids)
 
