@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +33,11 @@ from consensus.primitives import (
 
 Verifier = Callable[[Address, bytes, Signature], bool]
 """``verify(public_key, message, signature) -> bool``; injectable so simulators can cache it."""
+
+VERIFIED_MEMO_SIZE = 1 << 13
+"""Signature checks remembered, least recently used first out (about 1.5 MB)."""
+_verified: OrderedDict[tuple[bytes, bytes, bytes], bool] = OrderedDict()
+_verified_lock = threading.Lock()
 
 
 class Domain(enum.Enum):
@@ -73,14 +80,29 @@ class KeyPair:
 
 
 def verify_signature(address: Address, message: bytes, signature: Signature) -> bool:
-    """Whether ``signature`` is ``address``'s Ed25519 signature of ``message``."""
+    """Whether ``signature`` is ``address``'s Ed25519 signature of ``message``.
+
+    Memoised by the message's SHA-256 (the answer depends on the three values alone): a node
+    checks the same vote as gossip and again as a consensus input, and the same transaction
+    when it is pooled, built into a block, checked in a proposal and applied."""
     if len(address) != ADDRESS_SIZE or len(signature) != SIGNATURE_SIZE:
         return False
+    key = (bytes(address), hashlib.sha256(message).digest(), bytes(signature))
+    with _verified_lock:  # a node also checks signatures in worker threads
+        known = _verified.get(key)
+        if known is not None:
+            _verified.move_to_end(key)
+            return known
     try:
         nacl.signing.VerifyKey(address).verify(message, signature)
+        valid = True
     except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError):
-        return False
-    return True
+        valid = False
+    with _verified_lock:
+        _verified[key] = valid
+        if len(_verified) > VERIFIED_MEMO_SIZE:
+            _verified.popitem(last=False)
+    return valid
 
 
 def validate_signature(

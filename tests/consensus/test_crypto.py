@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from consensus import crypto as crypto_module
 from consensus.crypto import (
+    VERIFIED_MEMO_SIZE,
     Domain,
     KeyPair,
     compute_sign_bytes,
@@ -68,3 +70,18 @@ def test_crypto_transaction_signature_and_hash() -> None:
     forged = SignedTransaction(Transaction("chain-a", key.address, 0, 1, Bond(11)), stx.signature)
     assert not forged.is_signature_valid()
     assert stx.hash != forged.hash and len(stx.hash) == 32
+
+
+def test_crypto_remembered_checks_give_the_same_answers_and_stay_bounded() -> None:
+    key, other = KeyPair.from_seed(b"\x05" * 32), KeyPair.from_seed(b"\x06" * 32)
+    signature = key.sign(b"message")
+    forged = signature[:-1] + bytes([signature[-1] ^ 1])
+    for _ in range(3):  # the first check of each triple verifies, the others are remembered
+        assert verify_signature(key.address, b"message", signature)
+        assert not verify_signature(key.address, b"massage", signature)
+        assert not verify_signature(other.address, b"message", signature)
+        assert not verify_signature(key.address, b"message", forged)
+    for index in range(VERIFIED_MEMO_SIZE + 50):
+        assert not verify_signature(key.address, b"%d" % index, signature)
+    assert len(crypto_module._verified) == VERIFIED_MEMO_SIZE
+    assert verify_signature(key.address, b"message", signature)  # forgotten, checked again
