@@ -12,7 +12,8 @@ to the mesh peers that did not announce the origin as a neighbour (:mod:`node.ne
 neighbours`). The others get the message's id in an IHAVE at the next heartbeat and ask for it
 with IWANT should the origin's copy not have come, so a dropped copy costs up to a heartbeat
 instead of being lost. A peer's list only changes what is sent to that peer. A node lists the
-peers that subscribe to the neighbours topic: those run direct delivery, so they flood.
+peers that subscribe to the neighbours topic: those run direct delivery, so they flood. Lists
+travel one hop: nobody forwards them, and a node keeps only those of peers it is connected to.
 
 The library keeps IHAVE ids as ``from + seqno`` but remembered seen messages by our content
 id only, so every IHAVE drew an IWANT and a full copy. The patch also remembers each message
@@ -67,9 +68,11 @@ class DirectDelivery:
         """Messages announced by id instead of sent to a peer that has them from the origin."""
         self.copies_forwarded = 0
         """Messages forwarded at once to a peer (no list names their origin, or ids are full)."""
+        self.lists_ignored = 0
+        """Lists that came from a peer this node is not connected to (relayed)."""
 
     def choose(
-        self, router: GossipSub, topic_ids: Iterable[str], forwarder: ID, peers: Iterable[ID]
+        self, router: GossipSub, topic_ids: list[str], forwarder: ID, peers: Iterable[ID]
     ) -> set[ID]:
         """The peers to send the message being published to at once."""
         chosen = set(peers)
@@ -78,12 +81,14 @@ class DirectDelivery:
             return chosen
         if forwarder == self.my_id:
             return chosen | self._flood_peers(router, topic_ids, message)
+        if self.topic in topic_ids:  # a list is for the announcer's neighbours only
+            return set()
         eager = {peer for peer in chosen if not self._owe_id(peer, message)}
         self.copies_forwarded += len(eager)
         return eager
 
     def _flood_peers(
-        self, router: GossipSub, topic_ids: Iterable[str], message: rpc_pb2.Message
+        self, router: GossipSub, topic_ids: list[str], message: rpc_pb2.Message
     ) -> set[ID]:
         flood: set[ID] = set()
         for topic in topic_ids:
@@ -121,6 +126,7 @@ class DirectDelivery:
             "deltachain_gossip_copies_spared_total": self.copies_spared,
             "deltachain_gossip_copies_forwarded_total": self.copies_forwarded,
             "deltachain_gossip_neighbour_lists": len(self.book),
+            "deltachain_gossip_neighbour_lists_ignored_total": self.lists_ignored,
         }
 
     def validate(self, _forwarder: PeerId, data: bytes) -> Verdict:
@@ -131,13 +137,19 @@ class DirectDelivery:
         return Verdict.ACCEPT
 
     def on_list(self, gossip: GossipMessage) -> None:
+        """Keep the list of a peer this node is connected to; a list that came from further
+        away (relayed by a node without direct delivery, or by a hostile one) is of no use
+        here, and keeping those would let anyone fill the book."""
         try:
             listing = decode_neighbours(gossip.data)
-            origin = ID.from_base58(gossip.origin).to_bytes()
+            origin = ID.from_base58(gossip.origin)
         except (NeighboursError, ValueError):
             logger.info("neighbour list from %s does not decode", gossip.origin)
             return
-        self.book.update(origin, listing)
+        if origin not in self.pubsub.peers:
+            self.lists_ignored += 1
+            return
+        self.book.update(origin.to_bytes(), listing)
 
     async def run(
         self,

@@ -159,6 +159,20 @@ async def test_a_peer_that_is_not_connected_to_the_origin_still_gets_each_messag
         with trio.fail_after(0.9):  # well before a heartbeat could have carried an IHAVE
             assert await receive(channel, 10) == sent
         assert direct_of(relay).copies_forwarded >= forwarded + 10
+        assert direct_of(far).book.get(peer_bytes(origin)) is None  # lists travel one hop
+
+
+async def test_a_list_relayed_by_a_plain_gossipsub_peer_is_not_kept() -> None:
+    async with libp2p_nodes(2) as (origin, far), raw_stack(make_config(8)) as relay:
+        await dial(relay, origin)
+        await dial(relay, far)
+        await relay.pubsub.subscribe(NEIGHBOURS)  # it forwards what it gets, as gossipsub does
+        assert origin.peer_id not in far.connected_peers()
+        await wait_until(lambda: direct_of(far).lists_ignored > 0, timeout_s=15)
+        assert direct_of(far).book.get(peer_bytes(origin)) is None
+        metrics = far.get_peer_metrics()
+        assert metrics["deltachain_gossip_neighbour_lists_ignored_total"] > 0
+        assert metrics["deltachain_gossip_neighbour_lists"] == 0  # the relay announces none
 
 
 async def test_a_peer_whose_list_is_wrong_gets_the_messages_by_ihave_within_a_heartbeat() -> None:
