@@ -36,6 +36,7 @@ from node.ops.config import CONFIG_FILE, NodeConfig
 from node.ops.genesis_file import load_genesis
 from node.ops.keys import load_key_file
 from node.ops.lifeline import wait_for_launcher_exit
+from node.ops.signals import unblock_stop_signals
 from node.ops.store_check import validate_store_not_behind_signer
 
 logger = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ async def run_daemon(
     """Run the node until cancelled, signalled (SIGINT, SIGTERM, SIGHUP) or, when a launcher
     started it with a lifeline (``lifeline_fd``), until that launcher is gone."""
     node = build_node(config)
+    unblock_stop_signals()  # a blocked mask inherited from the parent would hide them
     with trio.open_signal_receiver(*STOP_SIGNALS) as signals:
         async with trio.open_nursery() as nursery:
             await _start_services(nursery, node, config, task_status)

@@ -5,6 +5,12 @@ Python turns SIGINT into :class:`KeyboardInterrupt` by itself; SIGTERM (``kill P
 supervisor's stop) and SIGHUP (a closed terminal) would end the process without running them.
 :func:`stop_signals_raise` installs handlers that raise instead, and ignores any further stop
 signal while the cleanup runs, so a second ``kill`` cannot cut it short.
+
+A process inherits its parent's signal mask. One started by a thread that had SIGINT blocked
+(a test runner, a supervisor) never sees Ctrl-C or ``kill -INT``: the signal stays pending
+forever. :func:`unblock_stop_signals` clears the mask for every stop signal; launchers and the
+node daemon call it before they wait for one. A signal a parent chose to ignore (``SIG_IGN``,
+e.g. ``nohup``) stays ignored.
 """
 
 from __future__ import annotations
@@ -15,6 +21,12 @@ from contextlib import contextmanager
 from types import FrameType
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+ALL_STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+
+
+def unblock_stop_signals() -> None:
+    """Deliver SIGINT, SIGTERM and SIGHUP to this thread even if they came blocked."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, ALL_STOP_SIGNALS)
 
 
 @contextmanager
@@ -29,6 +41,7 @@ def stop_signals_raise(make_error: Callable[[str], BaseException]) -> Iterator[N
             signal.signal(stop_signal, signal.SIG_IGN)
         raise make_error(f"terminated by {signal.Signals(signum).name}")
 
+    unblock_stop_signals()
     try:
         previous = {s: signal.signal(s, on_signal) for s in STOP_SIGNALS}
     except ValueError:  # not the main thread

@@ -120,6 +120,41 @@ def test_launcher_signal_stops_every_node_and_frees_every_port(
         assert b"every node stopped" in said_by_launcher
 
 
+def test_launcher_started_with_sigint_blocked_still_stops_on_sigint(tmp_path: Path) -> None:
+    """A parent thread with SIGINT blocked passes its mask on; the launcher unblocks it."""
+    directory = tmp_path / "net"
+    nodes = make_testnet(directory)
+    command = [sys.executable, "-m", "node.cli.main", "testnet", "up", str(directory)]
+    unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:  # a child inherits the mask of the thread that starts it
+        launcher = subprocess.Popen(
+            [*command, "--timeout", "600"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+    try:
+        wait_for(lambda: all(node_pid(h) is not None for _, h in nodes), 90, "every node up")
+        pids = [pid for _, h in nodes if (pid := node_pid(h)) is not None]
+        os.kill(launcher.pid, signal.SIGINT)
+        launcher.wait(timeout=30)
+        wait_for(lambda: not any(is_alive(pid) for pid in pids), 20, "every node gone")
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+            launcher.wait()
+        for _, home in nodes:
+            if (pid := node_pid(home)) is not None and is_alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        said_by_launcher = launcher.stderr.read() if launcher.stderr else b""
+        if launcher.stderr:
+            launcher.stderr.close()
+    assert launcher.returncode == 1
+    assert b"every node stopped" in said_by_launcher
+
+
 def test_taken_port_refuses_before_any_node_starts(tmp_path: Path) -> None:
     directory = tmp_path / "net"
     nodes = make_testnet(directory)
