@@ -9,8 +9,7 @@ signal while the cleanup runs, so a second ``kill`` cannot cut it short.
 A process inherits its parent's signal mask. One started by a thread that had SIGINT blocked
 (a test runner, a supervisor) never sees Ctrl-C or ``kill -INT``: the signal stays pending
 forever. :func:`unblock_stop_signals` clears the mask for every stop signal; launchers and the
-node daemon call it before they wait for one. A signal a parent chose to ignore (``SIG_IGN``,
-e.g. ``nohup``) stays ignored.
+node daemon call it before they wait for one.
 """
 
 from __future__ import annotations
