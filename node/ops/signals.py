@@ -14,6 +14,7 @@ node daemon call it before they wait for one.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +27,9 @@ ALL_STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 def unblock_stop_signals() -> None:
     """Deliver SIGINT, SIGTERM and SIGHUP to this thread even if they came blocked."""
     signal.pthread_sigmask(signal.SIG_UNBLOCK, ALL_STOP_SIGNALS)
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:  # inherited: Python set no handler
+        with contextlib.suppress(ValueError):  # only the main thread may set one
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @contextmanager
