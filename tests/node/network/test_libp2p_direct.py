@@ -142,14 +142,22 @@ async def test_a_full_mesh_reads_each_message_once_and_twice_as_often_without_th
         assert sum(r[True] for r in reads) >= 4 * 30  # the library: each message up to 3 times
 
 
+async def make_line(
+    origin: Libp2pNetwork, relay: Libp2pNetwork, far: Libp2pNetwork
+) -> trio.MemoryReceiveChannel[GossipMessage]:
+    """origin - relay - far, all on ``TOPIC``; far's channel once the relay holds both lists."""
+    await connect(relay, origin)
+    await connect(far, relay)
+    channel = await far.subscribe(TOPIC, accept)
+    for node in (origin, relay):
+        await node.subscribe(TOPIC, accept)
+    await wait_for_lists(relay, [origin, far], 1)
+    return channel
+
+
 async def test_a_peer_that_is_not_connected_to_the_origin_still_gets_each_message_at_once() -> None:
     async with libp2p_nodes(3) as (origin, relay, far):
-        await connect(relay, origin)
-        await connect(far, relay)
-        channel = await far.subscribe(TOPIC, accept)
-        for node in (origin, relay):
-            await node.subscribe(TOPIC, accept)
-        await wait_for_lists(relay, [origin, far], 1)
+        channel = await make_line(origin, relay, far)
         assert origin.peer_id not in far.connected_peers()
         forwarded = direct_of(relay).copies_forwarded
 
@@ -177,12 +185,7 @@ async def test_a_list_relayed_by_a_plain_gossipsub_peer_is_not_kept() -> None:
 
 async def test_a_peer_whose_list_is_wrong_gets_the_messages_by_ihave_within_a_heartbeat() -> None:
     async with libp2p_nodes(3) as (origin, relay, far):
-        await connect(relay, origin)
-        await connect(far, relay)
-        channel = await far.subscribe(TOPIC, accept)
-        for node in (origin, relay):
-            await node.subscribe(TOPIC, accept)
-        await wait_for_lists(relay, [origin, far], 1)
+        channel = await make_line(origin, relay, far)
         # far claims to be connected to origin, with a seq far ahead of its true lists
         claim = NeighbourList(2**63, frozenset({peer_bytes(origin), peer_bytes(relay)}))
         await far.publish(NEIGHBOURS, encode_neighbours(claim))

@@ -106,18 +106,24 @@ def test_launcher_signal_stops_every_node_and_frees_every_port(
         wait_for(lambda: not any(is_alive(pid) for pid in pids), 20, "every node gone")
         wait_for(lambda: all_ports_free(nodes), 10, "every port free")
     finally:
-        if launcher.poll() is None:
-            launcher.kill()
-            launcher.wait()
-        for _, home in nodes:
-            if (pid := node_pid(home)) is not None and is_alive(pid):
-                os.kill(pid, signal.SIGKILL)
-        said_by_launcher = launcher.stderr.read() if launcher.stderr else b""
-        if launcher.stderr:
-            launcher.stderr.close()
+        said_by_launcher = end_launcher(launcher, nodes)
     if signum is not signal.SIGKILL:
         assert launcher.returncode == 1
         assert b"every node stopped" in said_by_launcher
+
+
+def end_launcher(launcher: subprocess.Popen[bytes], nodes: list[tuple[str, Path]]) -> bytes:
+    """Kill whatever is left of the launcher and its nodes; what the launcher said."""
+    if launcher.poll() is None:
+        launcher.kill()
+        launcher.wait()
+    for _, home in nodes:
+        if (pid := node_pid(home)) is not None and is_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    said = launcher.stderr.read() if launcher.stderr else b""
+    if launcher.stderr:
+        launcher.stderr.close()
+    return said
 
 
 def test_launcher_started_with_sigint_blocked_still_stops_on_sigint(tmp_path: Path) -> None:
@@ -142,15 +148,7 @@ def test_launcher_started_with_sigint_blocked_still_stops_on_sigint(tmp_path: Pa
         launcher.wait(timeout=30)
         wait_for(lambda: not any(is_alive(pid) for pid in pids), 20, "every node gone")
     finally:
-        if launcher.poll() is None:
-            launcher.kill()
-            launcher.wait()
-        for _, home in nodes:
-            if (pid := node_pid(home)) is not None and is_alive(pid):
-                os.kill(pid, signal.SIGKILL)
-        said_by_launcher = launcher.stderr.read() if launcher.stderr else b""
-        if launcher.stderr:
-            launcher.stderr.close()
+        said_by_launcher = end_launcher(launcher, nodes)
     assert launcher.returncode == 1
     assert b"every node stopped" in said_by_launcher
 
