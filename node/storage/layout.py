@@ -46,6 +46,7 @@ class Storage:
             raise StorageError(f"cannot open {exc.filename or data_dir}: {_reason(exc)}") from None
 
     def close(self) -> None:
+        self.blobs.close()  # the blobs written behind reach the disk first
         self.wal.close()
         self.store.close()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from node.errors import StorageError
+from node.storage import blobs
 from node.storage.blobs import BlobStore
 
 
@@ -42,3 +43,61 @@ def test_blobs_leave_no_temporary_files(tmp_path: Path) -> None:
         store.put(bytes([i]) * 1000)
     leftovers = list(tmp_path.rglob(".tmp-*"))
     assert leftovers == []
+
+
+def blob_file(root: Path, digest: bytes) -> Path:
+    return root / digest.hex()[:2] / digest.hex()
+
+
+def test_blobs_non_durable_put_is_readable_at_once_and_written_behind(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+    payloads = [bytes([i]) * (1000 + i) for i in range(50)]
+    digests = [store.put(p, durable=False) for p in payloads]
+    for digest, payload in zip(digests, payloads, strict=True):
+        assert store.get(digest) == payload
+        assert store.has(digest) and store.size(digest) == len(payload)
+    store.flush()
+    on_disk = [blob_file(tmp_path, d).read_bytes() for d in digests]
+    assert on_disk == payloads
+    store.close()
+    reopened = BlobStore(tmp_path)
+    assert [reopened.get(d) for d in digests] == payloads
+    assert not list(tmp_path.rglob(".tmp-*"))
+
+
+def test_blobs_close_writes_what_waits_and_a_later_put_starts_a_writer(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+    first = store.put(b"first" * 1000, durable=False)
+    store.close()
+    assert blob_file(tmp_path, first).exists()
+    second = store.put(b"second" * 1000, durable=False)
+    store.close()
+    assert blob_file(tmp_path, second).read_bytes() == b"second" * 1000
+
+
+def test_blobs_past_the_write_behind_cap_put_writes_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(blobs, "WRITE_BEHIND_MAX_BYTES", 100)
+    store = BlobStore(tmp_path)
+    digest = store.put(b"z" * 101, durable=False)
+    assert blob_file(tmp_path, digest).read_bytes() == b"z" * 101  # no flush needed
+    store.close()
+
+
+def test_blobs_a_blob_the_writer_cannot_write_is_dropped_and_the_rest_kept(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A write that fails in the writer thread (here: a file where its folder must be) is
+    logged and forgotten, as a lost unsynced file is; the blobs after it are written."""
+    store = BlobStore(tmp_path)
+    doomed = hashlib.sha256(b"doomed").digest()
+    (tmp_path / doomed.hex()[:2]).write_bytes(b"in the way")
+    with caplog.at_level("WARNING", logger="node.storage.blobs"):
+        assert store.put(b"doomed", durable=False) == doomed
+        kept = store.put(b"kept", durable=False)
+        store.flush()
+    assert not store.has(doomed) and store.get(doomed) is None
+    assert store.get(kept) == b"kept" and blob_file(tmp_path, kept).exists()
+    assert "not written" in caplog.text
+    store.close()

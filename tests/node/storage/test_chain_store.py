@@ -97,6 +97,39 @@ def test_chain_store_saves_a_version_with_its_contributions_or_neither(tmp_path:
     assert store.get_models(1) == [record] and store.get_contributions(1, 1) == [row]
 
 
+def read_synchronous(store: ChainStore) -> int:
+    row = store._db.execute("PRAGMA synchronous").fetchone()
+    return int(row[0])
+
+
+def test_chain_store_derivable_commits_skip_their_fsync_and_restore_full(tmp_path: Path) -> None:
+    """The state after aggregations, a version and an accuracy commit with synchronous=OFF
+    (2 = FULL before and after, even when the transaction fails); what they wrote is
+    there after a reopen (a process that exits loses nothing)."""
+    path = tmp_path / "chain.db"
+    store = ChainStore(path)
+    assert read_synchronous(store) == 2
+    store.save_finalized(make_finalized(1), 0, make_state(1))
+    record = ModelRecord(1, 1, b"\x01" * 32, 1, None)
+    row = Contribution(b"\x0a" * 32, b"\x0b" * 20, 1, True, 5, "")
+    store.save_version(record, [row])
+    assert read_synchronous(store) == 2
+    store.set_model_accuracy(1, 1, 0.75)
+    after_aggregation = dataclasses.replace(make_state(1), minted=7)
+    store.save_state(after_aggregation)
+    assert read_synchronous(store) == 2
+    unbindable = dataclasses.replace(row, reason=object())  # type: ignore[arg-type]
+    with pytest.raises(sqlite3.Error):
+        store.save_version(dataclasses.replace(record, version=2), [unbindable])
+    assert read_synchronous(store) == 2
+    store.close()
+    reopened = ChainStore(path)
+    assert reopened.get_models(1) == [dataclasses.replace(record, accuracy=0.75)]
+    assert reopened.get_contributions(1, 1) == [row]
+    latest = reopened.get_latest_state()
+    assert latest == after_aggregation
+
+
 def test_chain_store_prunes_old_state_snapshots(tmp_path: Path) -> None:
     store = ChainStore(tmp_path / "chain.db", keep_states=2)
     for height in range(1, 7):
