@@ -50,12 +50,11 @@ class WriteAheadLog:
         self._unsynced = False
 
     def reset(self) -> None:
-        """Drop every record (after the height they belong to is final and persisted)."""
-        self._handle.close()
-        tmp = self.path.with_suffix(".new")
-        tmp.write_bytes(b"")
-        os.replace(tmp, self.path)
-        self._handle = open(self.path, "ab")  # noqa: SIM115
+        """Drop every record (after the height they belong to is final and persisted): the file
+        is truncated in place, not replaced by a new one (a create and a rename were 2 ms of
+        the event loop a height with four nodes on one disk). Neither is synced: a crash may
+        bring back the old records, which a replay meets as inputs of a decided height."""
+        self._handle.truncate(0)
         self._unsynced = False
 
     def close(self) -> None:

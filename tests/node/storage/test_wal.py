@@ -52,7 +52,10 @@ def test_wal_reset_empties_the_log(tmp_path: Path) -> None:
     path = tmp_path / "wal"
     with WriteAheadLog(path, sync=False) as wal:
         wal.append(b"old")
+        inode = path.stat().st_ino
         wal.reset()
+        assert read_records(path) == [] and path.stat().st_size == 0
+        assert path.stat().st_ino == inode  # truncated in place, not replaced
         wal.append(b"new")
     assert read_records(path) == [b"new"]
 
