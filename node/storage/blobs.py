@@ -10,8 +10,9 @@ Such a blob is also written behind: ``put`` keeps it in memory, where ``get``, `
 a file took 2 to 3 ms on the node's event loop on the 4-validator testnet, four or five times a
 version (four nodes' journal commits share one disk); the loop now only hands the bytes over. A
 killed process loses what was not yet written, as a power loss loses an unsynced file, and the
-blob is fetched again by hash. At most ``WRITE_BEHIND_MAX_BYTES`` wait: past that, ``put``
-writes itself. ``flush`` waits for the writer; ``close`` flushes and ends it.
+blob is fetched again by hash. At most ``write_behind_max_bytes`` wait (default
+``WRITE_BEHIND_MAX_BYTES``): past that, ``put`` writes itself. ``flush`` waits for the
+writer; ``close`` flushes and ends it.
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ logger = logging.getLogger(__name__)
 class BlobStore:
     """Blobs under ``root/<first two hex chars>/<full hex hash>``."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, write_behind_max_bytes: int = WRITE_BEHIND_MAX_BYTES) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
+        self.write_behind_max_bytes = write_behind_max_bytes
         self._lock = threading.Lock()
         self._pending: dict[bytes, bytes] = {}
         self._pending_bytes = 0
@@ -81,7 +83,7 @@ class BlobStore:
     def _defer(self, digest: bytes, data: bytes) -> bool:
         """Hand a non-durable blob to the writer thread; False when too much already waits."""
         with self._lock:
-            if self._pending_bytes + len(data) > WRITE_BEHIND_MAX_BYTES:
+            if self._pending_bytes + len(data) > self.write_behind_max_bytes:
                 return False
             self._pending[digest] = data
             self._pending_bytes += len(data)
@@ -125,18 +127,19 @@ class BlobStore:
             self._queue.put(None)
             writer.join()
 
+    def _waiting(self, digest: bytes) -> bytes | None:
+        """The blob if it waits for the writer thread."""
+        with self._lock:
+            return self._pending.get(digest)
+
     def has(self, digest: bytes) -> bool:
         path = self._path(digest)
-        with self._lock:
-            if digest in self._pending:
-                return True
-        return path.exists()
+        return self._waiting(digest) is not None or path.exists()
 
     def get(self, digest: bytes) -> bytes | None:
         """The blob with this hash, or None if absent; a corrupt file is removed and reported."""
         path = self._path(digest)
-        with self._lock:
-            waiting = self._pending.get(digest)
+        waiting = self._waiting(digest)
         if waiting is not None:
             return waiting
         try:
@@ -149,8 +152,7 @@ class BlobStore:
         return data
 
     def size(self, digest: bytes) -> int | None:
-        with self._lock:
-            waiting = self._pending.get(digest)
+        waiting = self._waiting(digest)
         if waiting is not None:
             return len(waiting)
         try:

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from node.errors import StorageError
-from node.storage import blobs
 from node.storage.blobs import BlobStore
 
 
@@ -75,11 +74,8 @@ def test_blobs_close_writes_what_waits_and_a_later_put_starts_a_writer(tmp_path:
     assert blob_file(tmp_path, second).read_bytes() == b"second" * 1000
 
 
-def test_blobs_past_the_write_behind_cap_put_writes_itself(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(blobs, "WRITE_BEHIND_MAX_BYTES", 100)
-    store = BlobStore(tmp_path)
+def test_blobs_past_the_write_behind_cap_put_writes_itself(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path, write_behind_max_bytes=100)
     digest = store.put(b"z" * 101, durable=False)
     assert blob_file(tmp_path, digest).read_bytes() == b"z" * 101  # no flush needed
     store.close()
