@@ -57,9 +57,12 @@ class BlobStore:
         """Store ``data`` (idempotent) and return its SHA-256; fsynced unless not ``durable``,
         and then written behind (see the module docstring)."""
         digest = hashlib.sha256(data).digest()
+        if durable:  # even if the same bytes wait for the writer: the caller needs them on disk
+            self._write(digest, data, durable=True)
+            return digest
         if self.has(digest):
             return digest
-        if durable or not self._defer(digest, data):
+        if not self._defer(digest, data):
             self._write(digest, data, durable=durable)
         return digest
 

@@ -97,3 +97,13 @@ def test_blobs_a_blob_the_writer_cannot_write_is_dropped_and_the_rest_kept(
     assert store.get(kept) == b"kept" and blob_file(tmp_path, kept).exists()
     assert "not written" in caplog.text
     store.close()
+
+
+def test_blobs_a_durable_put_of_a_waiting_blob_writes_it_at_once(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+    payload = b"both" * 1000
+    digest = store.put(payload, durable=False)
+    assert store.put(payload) == digest
+    assert blob_file(tmp_path, digest).read_bytes() == payload  # no flush needed
+    store.close()
+    assert store.get(digest) == payload
