@@ -23,7 +23,7 @@ internals, so :func:`apply_patches` refuses any other py-libp2p version.
    after it closes; churn eventually exhausts the limiter. The patch ends the handler when
    that connection's muxer closes.
 
-Patches 5 to 8 and 13 are speed-ups, not bug fixes; :mod:`node.network.libp2p_speedups` explains
+Patches 5 to 8, 13 and 15 are speed-ups, not bug fixes; :mod:`node.network.libp2p_speedups` explains
 them. Patches 9 to 12 keep pubsub's per-peer service tasks from ending the node (a ban, a bad
 message) and stop stale replays; :mod:`node.network.libp2p_pubsub_guards` explains them.
 Patch 14, direct delivery, spares the copies of a message that peers already have from its
@@ -200,7 +200,13 @@ PATCHES: tuple[Patch, ...] = (
         speedups.remember_signed_records,
     ),
     Patch(
-        "batched_yamux_credit", yamux_module, "_yamux_release_on_read", speedups.no_release_on_read
+        "batched_yamux_credit",
+        yamux_module.YamuxStream,
+        "_auto_tune_and_send_window_update",
+        speedups.batch_yamux_credit,
+    ),
+    Patch(
+        "cached_yamux_settings", yamux_module, "_py_yamux_env", speedups.read_yamux_settings_once
     ),
     Patch("indexed_parent_task", FunctionTask, "run", speedups.register_managed_task),
     Patch("cached_local_record", pubsub_module, "env_to_send_in_RPC", speedups.reuse_local_record),
@@ -237,9 +243,10 @@ SPEEDUPS = frozenset(
         "batched_yamux_credit",
         "indexed_parent_task",
         "cached_local_record",
+        "cached_yamux_settings",
     }
 )
-"""The names of the speed-ups, patches 5 to 8 and 13 (a benchmark may revert them)."""
+"""The names of the speed-ups, patches 5 to 8, 13 and 15 (a benchmark may revert them)."""
 
 
 def validate_libp2p_version() -> None:

@@ -1,4 +1,4 @@
-"""The py-libp2p speed-ups (patches 5 to 8 and 13): each one's effect with it and without it."""
+"""The py-libp2p speed-ups (patches 5 to 8, 13 and 15): each one's effect with it and without it."""
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -15,6 +15,8 @@ from libp2p.pubsub import gossipsub as gossipsub_module
 from libp2p.pubsub import pubsub as pubsub_module
 from libp2p.pubsub import utils as pubsub_utils
 from libp2p.pubsub.pb import rpc_pb2
+from libp2p.stream_muxer.yamux import yamux as yamux_module
+from libp2p.stream_muxer.yamux.yamux import YamuxStream
 from libp2p.tools.anyio_service import Service, background_trio_service
 from libp2p.tools.anyio_service.trio_tasks import FunctionTask
 
@@ -129,17 +131,31 @@ def test_without_the_patch_every_rpc_is_verified(monkeypatch: pytest.MonkeyPatch
     assert len(calls) == 5
 
 
-async def window_updates_after_small_reads(count: int) -> int:
-    """Send ``count`` 100-byte writes over one yamux stream; how many times the reader sent
-    credit back for bytes just read."""
+def count_window_updates(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every WINDOW_UPDATE frame a yamux stream of this process sends, by its increment."""
+    sent: list[int] = []
+    send = YamuxStream.send_window_update
+
+    async def counted(self: YamuxStream, increment: int, skip_lock: bool = False) -> None:
+        if increment > 0:
+            sent.append(increment)
+        await send(self, increment, skip_lock)
+
+    monkeypatch.setattr(YamuxStream, "send_window_update", counted)
+    return sent
+
+
+async def stream_through_yamux(writes: list[bytes], read_size: int) -> bytes:
+    """Write ``writes`` over one yamux stream between two hosts on loopback; what the other
+    side read, ``read_size`` bytes at a time."""
     sender, receiver = build_host(make_config(58)), build_host(make_config(59))
+    total = sum(len(w) for w in writes)
     finished = trio.Event()
-    updates: list[int] = []
+    received = bytearray()
 
     async def read_all(stream: INetStream) -> None:
-        for _ in range(count):
-            await stream.read(100)
-        updates.append(stream.muxed_stream._window_update_bytes_read_only)  # type: ignore[attr-defined]
+        while len(received) < total:
+            received.extend(await stream.read(min(read_size, total - len(received))))
         finished.set()
 
     receiver.set_stream_handler(SMALL_FRAMES, read_all)
@@ -147,20 +163,36 @@ async def window_updates_after_small_reads(count: int) -> int:
     async with sender.run(parse_addrs(listen)), receiver.run(parse_addrs(listen)):
         await sender.connect(PeerInfo(receiver.get_id(), receiver.get_addrs()))
         stream = await sender.new_stream(receiver.get_id(), [SMALL_FRAMES])
-        for _ in range(count):
-            await stream.write(b"y" * 100)
-            await trio.sleep(0.002)  # one read per write on the other side
-        with trio.fail_after(10):
+        with trio.fail_after(20):
+            for data in writes:
+                await stream.write(data)
+                await trio.sleep(0.002 if len(data) < 1024 else 0)  # small: one read each
             await finished.wait()
         await sender.get_network().close()
         await receiver.get_network().close()
-    return updates[0]
+    return bytes(received)
 
 
-async def test_yamux_returns_credit_in_batches_not_per_read() -> None:
+async def test_yamux_returns_credit_in_batches_not_per_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sent = count_window_updates(monkeypatch)
+    small = [bytes([i]) * 100 for i in range(50)]
     with reverted("batched_yamux_credit"):
-        assert await window_updates_after_small_reads(50) >= 40
-    assert await window_updates_after_small_reads(50) == 0
+        assert await stream_through_yamux(small, 100) == b"".join(small)
+    assert len(sent) >= 40  # one frame back for (almost) every 100-byte read
+    sent.clear()
+    assert await stream_through_yamux(small, 1) == b"".join(small)  # even 1 byte per read
+    assert sent == []  # 5,000 bytes are far from half of the 256 KiB window
+
+
+async def test_batched_credit_never_stalls_a_long_transfer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sent = count_window_updates(monkeypatch)
+    writes = [bytes([i % 251]) * 65_536 for i in range(48)]  # 3 MiB, 12 windows' worth
+    assert await stream_through_yamux(writes, 10_000) == b"".join(writes)
+    assert 6 <= len(sent) <= 48  # credit in batches of at least half a window
 
 
 class Recorder(Service):
@@ -316,3 +348,14 @@ def test_without_the_patch_each_rpc_formats_the_addresses(
         for _ in range(5):
             patched_lookup(gossipsub_module)(host)
     assert len(calls) == 5
+
+
+def test_yamux_tuning_variables_are_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    variable = "PY_YAMUX_DELTACHAIN_TEST_ONLY"
+    monkeypatch.setenv(variable, "first")
+    assert yamux_module._py_yamux_env("DELTACHAIN_TEST_ONLY", "unset") == "first"
+    monkeypatch.setenv(variable, "second")
+    assert yamux_module._py_yamux_env("DELTACHAIN_TEST_ONLY", "unset") == "first"
+    assert yamux_module._py_yamux_env("DELTACHAIN_TEST_ONLY_OTHER", "unset") == "unset"
+    with reverted("cached_yamux_settings"):  # the library reads the environment every time
+        assert yamux_module._py_yamux_env("DELTACHAIN_TEST_ONLY", "unset") == "second"
