@@ -52,6 +52,7 @@ from node.ops.app_baseline import load_app_baseline, run_app_baseline
 from node.ops.app_task import prepare_app_task
 from node.ops.cluster_report import find_reached_version, get_models
 from node.ops.launcher import Cluster
+from node.ops.process_cpu import CpuSeconds, read_cpu_seconds
 from node.ops.testnet import TaskOptions, TestnetOptions, build_task, create_testnet
 from node.sim.preset import load_preset
 
@@ -97,12 +98,14 @@ def run_cluster(
     cluster = Cluster.from_manifest(manifest)
     started_unix = time.time()
     reached, reached_unix = None, None
+    cpu_samples: list[tuple[float, CpuSeconds]] = []
     try:
         cluster.start_all()
         cluster.wait_until_serving(120.0)
         serving = time.monotonic()
         while time.monotonic() - serving < seconds:
             time.sleep(0.2)
+            cpu_samples.append((time.time(), read_cluster_cpu(cluster)))
             if stop_at_target:
                 reached = find_reached_version(get_models(cluster.nodes[0]), TARGET)
                 if reached is not None:
@@ -112,9 +115,35 @@ def run_cluster(
         metrics = [read_metrics(n.api_url) for n in cluster.nodes]
     finally:
         cluster.stop_all()
-    return summarize_cluster(
+    summary = summarize_cluster(
         options, statuses, metrics, started_unix, reached=reached, reached_unix=reached_unix
     )
+    summary["cpu_ms_per_version"] = compute_cpu_per_version(metrics, cpu_samples, reached)
+    return summary
+
+
+def read_cluster_cpu(cluster: Cluster) -> CpuSeconds:
+    """CPU seconds of the node processes (``processes``) and their training workers."""
+    return read_cpu_seconds([n.process.pid for n in cluster.nodes if n.process is not None])
+
+
+def compute_cpu_per_version(
+    metrics: list[dict[str, float]], samples: list[tuple[float, CpuSeconds]], reached: int | None
+) -> dict[str, float] | None:
+    """Milliseconds of CPU per version while learning, all nodes (and all workers) together:
+    from the first sample after learning began to the sample that saw the target reached. The
+    wall clock of a run varies with the machine's other load; this varies with the code."""
+    began = [m[LEARNING_STARTED] for m in metrics if LEARNING_STARTED in m]
+    if not reached or not began or not samples:
+        return None
+    after = [cpu for at, cpu in samples if at >= min(began)]
+    if len(after) < 2:
+        return None
+    used = after[-1] - after[0]
+    return {
+        "nodes": round(1000 * used.processes / reached, 1),
+        "workers": round(1000 * used.children / reached, 1),
+    }
 
 
 def summarize_cluster(
