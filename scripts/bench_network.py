@@ -3,7 +3,8 @@
     .venv/bin/python scripts/bench_network.py [--out reports/bench_network.json] [--quick]
 
 Measures gossip latency (p50/p99, small messages, 5 and 10 processes), blob fetch
-throughput (1 MB and 8 MB), connect time, and RSS of an idle node. Every number comes
+throughput (1 MB and 8 MB), connect time, RSS of an idle node, and the CPU a 4-process full
+mesh spends per gossip delivery with and without the yamux speed-ups. Every number comes
 from dev node processes (``python -m node.network.devnode``).
 """
 
@@ -28,6 +29,7 @@ from node.network.devnode_control import (
     plan_addresses,
 )
 from node.network.values import TopicKind, compute_blob_hash, get_topic_name
+from node.ops.process_cpu import read_cpu_seconds
 
 TXS = get_topic_name("devnet", TopicKind.TXS)
 MB = 1_000_000
@@ -140,6 +142,55 @@ async def compare_speedups(per_node: int) -> dict[str, Any]:
     }
 
 
+YAMUX_SPEEDUPS = ("batched_yamux_credit", "cached_yamux_settings")
+
+
+async def measure_gossip_cpu(
+    per_node: int, extra: tuple[str, ...], count: int = 4, rate_per_s: float = 100.0
+) -> dict[str, Any]:
+    """A full mesh of ``count`` processes, each publishing ``per_node`` 300-byte messages
+    (``rate_per_s`` in total, about a 4-validator chain's votes): the processes' CPU per
+    message delivered, from the first publication until every copy has arrived."""
+    async with open_devnodes() as nodes:
+        started = await start_mesh(nodes, count, fanout=count - 1, extra=extra)
+        pids = [n.process.pid for n in started]
+        before = read_cpu_seconds(pids)
+        for _ in range(per_node):
+            for node in started:
+                await node.send(op="publish", topic=TXS, size=300)
+                await trio.sleep(1.0 / rate_per_s)
+        latencies: list[float] = []
+        for node in started:
+            for _ in range(per_node * (count - 1)):
+                try:
+                    event = await node.expect(lambda e: e["event"] == "gossip", timeout_s=3)
+                except trio.TooSlowError:
+                    break  # the rest of this node's deliveries count as missing
+                latencies.append(event["latency_ms"])
+        used = read_cpu_seconds(pids) - before
+    return {
+        "deliveries": len(latencies),
+        "deliveries_missing": count * (count - 1) * per_node - len(latencies),
+        "cpu_us_per_delivery": round(1e6 * used.processes / len(latencies), 1),
+        "latency_ms_p50": round(percentile(latencies, 0.50), 2),
+    }
+
+
+async def compare_yamux_speedups(per_node: int, rounds: int) -> dict[str, Any]:
+    """CPU per gossip delivery without and with the yamux speed-ups (patches 7 and 15),
+    alternating ``rounds`` times in this run."""
+    without_args = tuple(arg for name in YAMUX_SPEEDUPS for arg in ("--revert", name))
+    runs: dict[str, list[dict[str, Any]]] = {"without": [], "with": []}
+    for _ in range(rounds):
+        runs["without"].append(await measure_gossip_cpu(per_node, without_args))
+        runs["with"].append(await measure_gossip_cpu(per_node, ()))
+    cpu = {k: statistics.median(r["cpu_us_per_delivery"] for r in v) for k, v in runs.items()}
+    return {
+        **runs,
+        "cpu_ratio_with_over_without": round(cpu["with"] / cpu["without"], 3),
+    }
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.time()
     per_node = 6 if args.quick else 20
@@ -153,6 +204,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "gossip_5": await bench_gossip(5, per_node, rate_per_s=5.0),
         "gossip_10": await bench_gossip(10, per_node // 2, rate_per_s=5.0),
         "gossip_21_speedups": await compare_speedups(per_node // 2),
+        "gossip_4_yamux_cpu": await compare_yamux_speedups(per_node * 10, 2 if args.quick else 3),
         "streams": await bench_blobs(3 if args.quick else 10),
         "targets": {
             "gossip_p50_ms": 20,

@@ -173,6 +173,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="revert the py-libp2p speed-ups (a baseline for benchmarks)",
     )
+    parser.add_argument(
+        "--revert",
+        action="append",
+        default=[],
+        choices=sorted(libp2p_patches.SPEEDUPS),
+        help="revert one py-libp2p speed-up (repeatable; a baseline for benchmarks)",
+    )
     return parser.parse_args(argv)
 
 
@@ -181,6 +188,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.without_speedups:
         libp2p_patches.revert_patches(libp2p_patches.SPEEDUPS)
+    libp2p_patches.revert_patches(frozenset(args.revert))
     trio.run(run, args)
 
 
