@@ -142,7 +142,7 @@ async def compare_speedups(per_node: int) -> dict[str, Any]:
     }
 
 
-YAMUX_SPEEDUPS = ("batched_yamux_credit", "cached_yamux_settings")
+YAMUX_SPEEDUPS = ("batched_yamux_credit", "cached_yamux_settings", "read_ahead_tcp")
 
 
 async def measure_gossip_cpu(

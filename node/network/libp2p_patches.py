@@ -23,12 +23,13 @@ internals, so :func:`apply_patches` refuses any other py-libp2p version.
    after it closes; churn eventually exhausts the limiter. The patch ends the handler when
    that connection's muxer closes.
 
-Patches 5 to 8, 13 and 15 are speed-ups, not bug fixes; :mod:`node.network.libp2p_speedups` explains
-them. Patches 9 to 12 keep pubsub's per-peer service tasks from ending the node (a ban, a bad
-message) and stop stale replays; :mod:`node.network.libp2p_pubsub_guards` explains them.
-Patch 14, direct delivery, spares the copies of a message that peers already have from its
-origin; :mod:`node.network.libp2p_direct` explains it. ``published_message`` only records the
-message ``GossipSub.publish`` is handling, for patches 5 and 14.
+Patches 5 to 8, 13, 15 and 16 are speed-ups, not bug fixes;
+:mod:`node.network.libp2p_speedups` explains them. Patches 9 to 12 keep pubsub's per-peer
+service tasks from ending the node (a ban, a bad message) and stop stale replays;
+:mod:`node.network.libp2p_pubsub_guards` explains them. Patch 14, direct delivery, spares the
+copies of a message that peers already have from its origin; :mod:`node.network.libp2p_direct`
+explains it. ``published_message`` only records the message ``GossipSub.publish`` is handling,
+for patches 5 and 14.
 """
 
 import contextvars
@@ -42,6 +43,7 @@ from typing import Any
 
 import trio
 from libp2p.host.basic_host import BasicHost
+from libp2p.io.trio import TrioTCPStream
 from libp2p.network.swarm import Swarm
 from libp2p.pubsub import gossipsub as gossipsub_module
 from libp2p.pubsub import pubsub as pubsub_module
@@ -208,6 +210,7 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         "cached_yamux_settings", yamux_module, "_py_yamux_env", speedups.read_yamux_settings_once
     ),
+    Patch("read_ahead_tcp", TrioTCPStream, "read", speedups.read_ahead_tcp),
     Patch("indexed_parent_task", FunctionTask, "run", speedups.register_managed_task),
     Patch("cached_local_record", pubsub_module, "env_to_send_in_RPC", speedups.reuse_local_record),
     Patch(
@@ -244,9 +247,10 @@ SPEEDUPS = frozenset(
         "indexed_parent_task",
         "cached_local_record",
         "cached_yamux_settings",
+        "read_ahead_tcp",
     }
 )
-"""The names of the speed-ups, patches 5 to 8, 13 and 15 (a benchmark may revert them)."""
+"""The names of the speed-ups, patches 5 to 8, 13, 15 and 16 (a benchmark may revert them)."""
 
 
 def validate_libp2p_version() -> None:

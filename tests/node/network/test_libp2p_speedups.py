@@ -1,13 +1,14 @@
-"""The py-libp2p speed-ups (patches 5 to 8, 13 and 15): each one's effect with it and without it."""
+"""The py-libp2p speed-ups (patches 5 to 8, 13, 15 and 16): each one's effect, with and without."""
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import trio
 from libp2p.abc import INetStream
 from libp2p.custom_types import TProtocol
+from libp2p.io.trio import TrioTCPStream
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo
 from libp2p.peer.peerstore import env_to_send_in_RPC
@@ -359,3 +360,41 @@ def test_yamux_tuning_variables_are_read_once(monkeypatch: pytest.MonkeyPatch) -
     assert yamux_module._py_yamux_env("DELTACHAIN_TEST_ONLY_OTHER", "unset") == "unset"
     with reverted("cached_yamux_settings"):  # the library reads the environment every time
         assert yamux_module._py_yamux_env("DELTACHAIN_TEST_ONLY", "unset") == "second"
+
+
+class CountingSocketStream:
+    """A real trio socket stream that counts its ``receive_some`` calls."""
+
+    def __init__(self, stream: trio.SocketStream) -> None:
+        self.stream = stream
+        self.receives = 0
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes:
+        self.receives += 1
+        return await self.stream.receive_some(max_bytes)
+
+    async def aclose(self) -> None:
+        await self.stream.aclose()
+
+
+async def read_in_small_pieces(sizes: list[int | None]) -> tuple[list[bytes], int]:
+    """Send 26 bytes and close; read them back through ``TrioTCPStream`` in ``sizes``."""
+    left, right = trio.socket.socketpair()
+    sender, receiving = trio.SocketStream(left), CountingSocketStream(trio.SocketStream(right))
+    await sender.send_all(b"abcdefghijklmnopqrstuvwxyz")
+    await sender.aclose()
+    stream = TrioTCPStream(cast(trio.SocketStream, receiving))
+    pieces = [await stream.read(size) for size in sizes]
+    await stream.close()
+    return pieces, receiving.receives
+
+
+async def test_small_reads_are_served_from_one_socket_read() -> None:
+    sizes: list[int | None] = [2, 5, 0, 4, None, 3]
+    pieces, receives = await read_in_small_pieces(sizes)
+    assert pieces == [b"ab", b"cdefg", b"", b"hijk", b"lmnopqrstuvwxyz", b""]
+    assert receives == 2  # the bytes, then the end of the stream
+    with reverted("read_ahead_tcp"):
+        pieces, receives = await read_in_small_pieces(sizes)
+    assert pieces[:4] == [b"ab", b"cdefg", b"", b"hijk"]
+    assert receives == 5  # one per read that asked for bytes
