@@ -14,6 +14,7 @@ from node.network.config import NetworkConfig
 from node.network.errors import NotRunningError, UnknownTopicError
 from node.network.guard import PeerGuard
 from node.network.libp2p_pubsub_guards import set_replay_filter
+from node.network.peer_id import peer_id_from_bytes
 from node.network.peer_metrics import IgnoreReason
 from node.network.validation import judge_gossip
 from node.network.values import GossipMessage, PeerId, Validator, Verdict, compute_message_id
@@ -108,7 +109,7 @@ class GossipRouter:
                 msg = await subscription.get()
                 if msg.from_id == my_id:
                     continue
-                origin = ID(msg.from_id).to_base58()
+                origin = peer_id_from_bytes(msg.from_id)
                 gossip = GossipMessage(topic, msg.data, origin, compute_message_id(msg.data))
                 try:
                     await send.send(gossip)

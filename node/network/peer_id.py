@@ -27,6 +27,13 @@ def encode_base58(data: bytes) -> str:
     return "1" * zeros + "".join(reversed(digits))
 
 
+@functools.lru_cache(maxsize=4096)
+def peer_id_from_bytes(peer_id_bytes: bytes) -> PeerId:
+    """The text form (base58btc) of a peer id's bytes, as gossip names a message's origin;
+    remembered, since the same few peers send every message."""
+    return PeerId(encode_base58(peer_id_bytes))
+
+
 def compute_peer_id(seed: bytes) -> PeerId:
     """The libp2p peer id of the Ed25519 key built from ``seed`` (32 bytes)."""
     if len(seed) != 32:
