@@ -4,7 +4,7 @@
 
 Measures gossip latency (p50/p99, small messages, 5 and 10 processes), blob fetch
 throughput (1 MB and 8 MB), connect time, RSS of an idle node, and the CPU a 4-process full
-mesh spends per gossip delivery with and without the yamux speed-ups. Every number comes
+mesh spends per gossip delivery with and without the per-message speed-ups. Every number comes
 from dev node processes (``python -m node.network.devnode``).
 """
 
@@ -142,7 +142,12 @@ async def compare_speedups(per_node: int) -> dict[str, Any]:
     }
 
 
-YAMUX_SPEEDUPS = ("batched_yamux_credit", "cached_yamux_settings", "read_ahead_tcp")
+PER_MESSAGE_SPEEDUPS = (
+    "batched_yamux_credit",
+    "cached_yamux_settings",
+    "read_ahead_tcp",
+    "lru_validation_cache",
+)
 
 
 async def measure_gossip_cpu(
@@ -176,10 +181,10 @@ async def measure_gossip_cpu(
     }
 
 
-async def compare_yamux_speedups(per_node: int, rounds: int) -> dict[str, Any]:
-    """CPU per gossip delivery without and with the yamux speed-ups (patches 7 and 15),
-    alternating ``rounds`` times in this run."""
-    without_args = tuple(arg for name in YAMUX_SPEEDUPS for arg in ("--revert", name))
+async def compare_per_message_speedups(per_node: int, rounds: int) -> dict[str, Any]:
+    """CPU per gossip delivery without and with the per-message speed-ups (patches 7 and 15
+    to 17), alternating ``rounds`` times in this run."""
+    without_args = tuple(arg for name in PER_MESSAGE_SPEEDUPS for arg in ("--revert", name))
     runs: dict[str, list[dict[str, Any]]] = {"without": [], "with": []}
     for _ in range(rounds):
         runs["without"].append(await measure_gossip_cpu(per_node, without_args))
@@ -204,7 +209,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "gossip_5": await bench_gossip(5, per_node, rate_per_s=5.0),
         "gossip_10": await bench_gossip(10, per_node // 2, rate_per_s=5.0),
         "gossip_21_speedups": await compare_speedups(per_node // 2),
-        "gossip_4_yamux_cpu": await compare_yamux_speedups(per_node * 10, 2 if args.quick else 3),
+        "gossip_4_cpu_per_message": await compare_per_message_speedups(
+            per_node * 10, 2 if args.quick else 3
+        ),
         "streams": await bench_blobs(3 if args.quick else 10),
         "targets": {
             "gossip_p50_ms": 20,

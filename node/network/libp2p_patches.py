@@ -23,7 +23,7 @@ internals, so :func:`apply_patches` refuses any other py-libp2p version.
    after it closes; churn eventually exhausts the limiter. The patch ends the handler when
    that connection's muxer closes.
 
-Patches 5 to 8, 13, 15 and 16 are speed-ups, not bug fixes;
+Patches 5 to 8, 13 and 15 to 17 are speed-ups, not bug fixes;
 :mod:`node.network.libp2p_speedups` explains them. Patches 9 to 12 keep pubsub's per-peer
 service tasks from ending the node (a ban, a bad message) and stop stale replays;
 :mod:`node.network.libp2p_pubsub_guards` explains them. Patch 14, direct delivery, spares the
@@ -211,6 +211,9 @@ PATCHES: tuple[Patch, ...] = (
         "cached_yamux_settings", yamux_module, "_py_yamux_env", speedups.read_yamux_settings_once
     ),
     Patch("read_ahead_tcp", TrioTCPStream, "read", speedups.read_ahead_tcp),
+    Patch(
+        "lru_validation_cache", pubsub_module, "ValidationCache", speedups.lru_validation_cache
+    ),
     Patch("indexed_parent_task", FunctionTask, "run", speedups.register_managed_task),
     Patch("cached_local_record", pubsub_module, "env_to_send_in_RPC", speedups.reuse_local_record),
     Patch(
@@ -248,9 +251,10 @@ SPEEDUPS = frozenset(
         "cached_local_record",
         "cached_yamux_settings",
         "read_ahead_tcp",
+        "lru_validation_cache",
     }
 )
-"""The names of the speed-ups, patches 5 to 8, 13, 15 and 16 (a benchmark may revert them)."""
+"""The names of the speed-ups, patches 5 to 8, 13 and 15 to 17 (a benchmark may revert them)."""
 
 
 def validate_libp2p_version() -> None:

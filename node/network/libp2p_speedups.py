@@ -43,11 +43,17 @@ as other libp2p implementations speak it. They are registered with the bug patch
     reads up to 64 KiB at once and serves the following small reads from what it got, so a
     burst of frames costs one ``recv``. Bytes come out in the order they arrived: reads of
     one connection hold one lock while they look at the buffer and the socket.
+17. ``lru_validation_cache`` - pubsub remembers each message's validation result (1,000 of
+    them) and kept their order in a list: each message received removed its id from that
+    list by a linear search and evicted the oldest with ``list.pop(0)``, both scanning a
+    thousand entries (3% of a node's CPU with 4 validators on 2 cores). The replacement keeps
+    the same entries, limit and expiry in an ordered dictionary.
 """
 
 import contextvars
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -198,6 +204,42 @@ def read_ahead_tcp(
             return data[:n]
 
     return read
+
+
+class LruValidationCache:
+    """Pubsub's cache of validation results (same interface and limits), in one ordered
+    dictionary: every operation is O(1)."""
+
+    def __init__(self, ttl: int = 300, max_size: int = 1000) -> None:
+        self.ttl = ttl
+        self.max_size = max_size
+        self.cache: OrderedDict[bytes, Any] = OrderedDict()
+
+    def get(self, msg_id: bytes) -> Any:
+        result = self.cache.get(msg_id)
+        if result is None:
+            return None
+        if time.time() - result.timestamp > self.ttl:
+            del self.cache[msg_id]
+            return None
+        self.cache.move_to_end(msg_id)
+        return result
+
+    def put(self, msg_id: bytes, result: Any) -> None:
+        self.cache[msg_id] = result
+        self.cache.move_to_end(msg_id)
+        while len(self.cache) > self.max_size:
+            self.cache.popitem(last=False)
+
+    def clear_expired(self) -> None:
+        now = time.time()
+        for msg_id in [m for m, r in self.cache.items() if now - r.timestamp > self.ttl]:
+            del self.cache[msg_id]
+
+
+def lru_validation_cache(_original: type) -> type:
+    """Patch 17: pubsub's validation cache without a linear scan per message."""
+    return LruValidationCache
 
 
 def read_yamux_settings_once(original: Callable[..., str]) -> Callable[..., str]:

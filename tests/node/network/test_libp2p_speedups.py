@@ -1,5 +1,6 @@
 """The py-libp2p speed-ups (patches 5 to 8, 13, 15 and 16): each one's effect, with and without."""
 
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, cast
@@ -16,6 +17,7 @@ from libp2p.pubsub import gossipsub as gossipsub_module
 from libp2p.pubsub import pubsub as pubsub_module
 from libp2p.pubsub import utils as pubsub_utils
 from libp2p.pubsub.pb import rpc_pb2
+from libp2p.pubsub.pubsub import ValidationResult
 from libp2p.stream_muxer.yamux import yamux as yamux_module
 from libp2p.stream_muxer.yamux.yamux import YamuxStream
 from libp2p.tools.anyio_service import Service, background_trio_service
@@ -398,3 +400,32 @@ async def test_small_reads_are_served_from_one_socket_read() -> None:
         pieces, receives = await read_in_small_pieces(sizes)
     assert pieces[:4] == [b"ab", b"cdefg", b"", b"hijk"]
     assert receives == 5  # one per read that asked for bytes
+
+
+def test_pubsub_s_validation_cache_is_the_lru_one() -> None:
+    patched: object = pubsub_module.ValidationCache
+    assert patched is speedups.LruValidationCache
+    with reverted("lru_validation_cache"):
+        original: object = pubsub_module.ValidationCache
+        assert original is not speedups.LruValidationCache
+
+
+@pytest.mark.parametrize("cache_class", [speedups.LruValidationCache, "library"])
+def test_validation_cache_keeps_the_library_s_rules(cache_class: Any) -> None:
+    with reverted("lru_validation_cache"):
+        library = pubsub_module.ValidationCache
+    cache = (library if cache_class == "library" else cache_class)(ttl=60, max_size=3)
+    now = time.time()
+    for name in (b"a", b"b", b"c"):
+        cache.put(name, ValidationResult(is_valid=True, timestamp=now))
+    assert cache.get(b"a") is not None  # now the most recently used
+    cache.put(b"d", ValidationResult(is_valid=False, timestamp=now, error_message="bad"))
+    assert cache.get(b"b") is None  # the least recently used went
+    assert [cache.get(n) is not None for n in (b"a", b"c", b"d")] == [True, True, True]
+    rejected = cache.get(b"d")
+    assert rejected is not None and not rejected.is_valid
+    cache.put(b"old", ValidationResult(is_valid=True, timestamp=now - 120))
+    assert cache.get(b"old") is None  # expired
+    cache.put(b"old", ValidationResult(is_valid=True, timestamp=now - 120))
+    cache.clear_expired()
+    assert [n for n in (b"a", b"c", b"d", b"old") if cache.get(n) is not None] == [b"c", b"d"]
