@@ -211,9 +211,7 @@ PATCHES: tuple[Patch, ...] = (
         "cached_yamux_settings", yamux_module, "_py_yamux_env", speedups.read_yamux_settings_once
     ),
     Patch("read_ahead_tcp", TrioTCPStream, "read", speedups.read_ahead_tcp),
-    Patch(
-        "lru_validation_cache", pubsub_module, "ValidationCache", speedups.lru_validation_cache
-    ),
+    Patch("lru_validation_cache", pubsub_module, "ValidationCache", speedups.lru_validation_cache),
     Patch("indexed_parent_task", FunctionTask, "run", speedups.register_managed_task),
     Patch("cached_local_record", pubsub_module, "env_to_send_in_RPC", speedups.reuse_local_record),
     Patch(
