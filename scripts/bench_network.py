@@ -173,6 +173,8 @@ async def measure_gossip_cpu(
                     break  # the rest of this node's deliveries count as missing
                 latencies.append(event["latency_ms"])
         used = read_cpu_seconds(pids) - before
+    if not latencies:
+        raise RuntimeError(f"no gossip delivered in a mesh of {count} (args {extra})")
     return {
         "deliveries": len(latencies),
         "deliveries_missing": count * (count - 1) * per_node - len(latencies),

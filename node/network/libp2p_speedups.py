@@ -152,7 +152,6 @@ def batch_yamux_credit(
             if consumed > 0 and consumed >= self.target_recv_window // 2:
                 increment = self._grow_to_delta(buffered)
                 increment += self._apply_autotune_epoch(buffered)
-                self._pending_recv_release = 0
         if increment > 0:
             await self.send_window_update(increment, skip_lock=True)
 
